@@ -1,0 +1,1 @@
+"""Trợ lý Chi bộ: a chat assistant for the monthly Party-cell meeting."""

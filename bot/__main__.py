@@ -1,0 +1,216 @@
+"""The `chibo` command: run the bot, run the offline demo, import the organisation."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.config import Config, ConfigError, load_config, token_from_env
+from bot.domain.invites import deep_link
+from bot.i18n import CatalogError, Catalogs, Translator
+from bot.services.org_import import ImportReport, import_org_file
+from bot.storage.db import Database
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one subcommand; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        t = Catalogs(config.bot.default_language).get(None)
+    except ConfigError as exc:
+        fallback = _bare_translator()
+        print(
+            fallback._("Lỗi cấu hình: {error}").format(error=exc.render(fallback._)),
+            file=sys.stderr,
+        )
+        return 2
+    except CatalogError as exc:
+        print(f"catalog error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(config)
+    try:
+        if args.command == "run":
+            return _run(config, t)
+        if args.command == "demo":
+            from bot.demo.run import run_demo
+
+            return asyncio.run(run_demo(config, out_dir=args.out))
+        if args.command == "import":
+            return asyncio.run(_import(config, t, args.org_file, args.invites))
+    except ConfigError as exc:
+        print(t._("Lỗi cấu hình: {error}").format(error=exc.render(t._)), file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chibo", description="Trợ lý Chi bộ")
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
+        "--config", type=Path, default=None, help="config.toml (default: built-in defaults)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", parents=[config], help="run the bot (token from BOT_TOKEN)")
+    demo = sub.add_parser(
+        "demo", parents=[config], help="offline demo against a local Bot API simulator"
+    )
+    demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
+    imp = sub.add_parser("import", parents=[config], help="load the organisation from CSV or XLSX")
+    imp.add_argument("org_file", type=Path)
+    imp.add_argument("--invites", type=Path, default=None, help="write invite links to this CSV")
+    return parser
+
+
+def _bare_translator() -> Translator:
+    lang = "en" if os.environ.get("LANG", "").startswith("en") else "vi"
+    return Catalogs(lang).get(lang)
+
+
+def _setup_logging(config: Config) -> None:
+    logging.basicConfig(
+        level=config.bot.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Every Bot API call is logged by httpx at INFO; that drowns what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _run(config: Config, t: Translator) -> int:
+    from bot.app import run
+
+    token = token_from_env(os.environ)
+    run(config, token)
+    return 0
+
+
+async def _bot_username(config: Config) -> str | None:
+    """The bot's username: asked from the Bot API when a token is set, else from config."""
+    token = os.environ.get("BOT_TOKEN", "").strip()
+    if token:
+        bot = Bot(token, base_url=config.bot.api_base_url)
+        try:
+            async with bot:
+                return bot.username
+        except TelegramError as exc:
+            logging.getLogger(__name__).warning("getMe failed: %s", exc)
+    return config.bot.username.lstrip("@") or None
+
+
+async def _import(config: Config, t: Translator, org_file: Path, invites_out: Path | None) -> int:
+    username = None
+    if invites_out is not None:
+        username = await _bot_username(config)
+        if username is None:
+            print(
+                t._(
+                    "Không biết tên bot để tạo đường link mời: đặt BOT_TOKEN, hoặc khóa "
+                    "bot.username trong config.toml."
+                ),
+                file=sys.stderr,
+            )
+            return 2
+    from bot.app import utc_now
+
+    db = await Database.open(config.storage.path)
+    try:
+        report = await import_org_file(
+            db,
+            org_file,
+            now=utc_now(),
+            with_invites=invites_out is not None,
+            invite_days=config.invites.valid_days,
+        )
+    finally:
+        await db.close()
+    print(render_report(t, org_file, report))
+    if not report.ok:
+        return 1
+    if invites_out is not None and username is not None:
+        _write_invites(invites_out, report, username, t)
+        print(
+            t.ngettext(
+                "Đã ghi {n} mã mời vào {file}.",
+                "Đã ghi {n} mã mời vào {file}.",
+                len(report.invites),
+            ).format(n=len(report.invites), file=invites_out)
+        )
+    return 0
+
+
+def _write_invites(path: Path, report: ImportReport, username: str, t: Translator) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fp:
+        writer = csv.writer(fp)
+        writer.writerow(["unit", "name", "role", "code", "link"])
+        for row in report.invites:
+            writer.writerow(
+                [row.unit, row.name, t._(row.role.label), row.code, deep_link(username, row.code)]
+            )
+
+
+# A broken file can have thousands of errors; the first ones are enough to see the pattern.
+_MAX_ERRORS_SHOWN = 50
+
+
+def render_report(t: Translator, org_file: Path, report: ImportReport) -> str:
+    """The import's outcome as the admin reads it."""
+    if not report.ok:
+        lines = [
+            t.ngettext(
+                "Tệp {file} có {n} lỗi; chưa nhập gì. Sửa rồi chạy lại:",
+                "Tệp {file} có {n} lỗi; chưa nhập gì. Sửa rồi chạy lại:",
+                len(report.errors),
+            ).format(file=org_file.name, n=len(report.errors))
+        ]
+        shown = report.errors[:_MAX_ERRORS_SHOWN]
+        for error in shown:
+            where = t._("Dòng {line}").format(line=error.line)
+            if error.column:
+                where = t._("Dòng {line}, cột «{column}»").format(
+                    line=error.line, column=error.column
+                )
+            lines.append(f"  {where}: {error.render(t._)}")
+        if len(report.errors) > len(shown):
+            lines.append(
+                t._("  … và {n} lỗi nữa.").format(n=len(report.errors) - len(shown))
+            )
+        return "\n".join(lines)
+    lines = [t._("Đã nhập tệp {file}.").format(file=org_file.name)]
+    lines.append(t._("  Đơn vị mới: {n}").format(n=len(report.units_added)))
+    lines.append(t._("  Người mới: {n}").format(n=len(report.people_added)))
+    lines.append(t._("  Đã cập nhật: {n}").format(n=len(report.people_changed)))
+    field_names = {
+        "full_name": t._("họ và tên"),
+        "phone": t._("điện thoại"),
+        "role": t._("vai trò"),
+        "status": t._("trạng thái"),
+        "follows": t._("phụ trách"),
+    }
+    for change in report.people_changed:
+        fields = ", ".join(field_names[f] for f in change.fields)
+        lines.append(f"    - {change.name} ({change.unit}): {fields}")
+    lines.append(t._("  Không đổi: {n}").format(n=report.people_unchanged))
+    if report.not_in_file:
+        lines.append(
+            t._("  Có trong dữ liệu nhưng không có trong tệp (giữ nguyên): {names}").format(
+                names=", ".join(report.not_in_file)
+            )
+        )
+    if not report.changed_anything:
+        lines.append(t._("Dữ liệu không thay đổi."))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The composition root: build_application wires everything; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot import handlers
+from bot.config import Config
+from bot.handlers.commands import publish_default_menus
+from bot.handlers.context import BotData, ChiboContext
+from bot.i18n import Catalogs
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def build_application(
+    config: Config, token: str, *, clock: Callable[[], datetime] = utc_now
+) -> ChiboApp:
+    """Wire the bot: Bot API address, rate limits, context types, handlers, lifecycle hooks."""
+    context_types = ContextTypes(context=ChiboContext, bot_data=BotData)
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.bot.api_base_url)
+        .base_file_url(config.bot.api_file_url)
+        .context_types(context_types)
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    data: BotData = app.bot_data
+    data.config = config
+    data.clock = clock
+    handlers.register(app)
+    return app
+
+
+async def _post_init(app: ChiboApp) -> None:
+    """Open the database, load the catalogs and publish the command menus."""
+    data: BotData = app.bot_data
+    data.catalogs = Catalogs(data.config.bot.default_language)
+    data.db = await Database.open(data.config.storage.path)
+    await publish_default_menus(app.bot, data.catalogs)
+    log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
+
+
+async def _post_shutdown(app: ChiboApp) -> None:
+    """Close the database."""
+    data: BotData = app.bot_data
+    if data._db is not None:
+        await data.db.close()
+        data.db = None
+
+
+@asynccontextmanager
+async def running(app: ChiboApp, *, poll_timeout: int = 1) -> AsyncIterator[ChiboApp]:
+    """Run the bot inside an event loop that is already going (tests and the demo).
+
+    The same lifecycle as run_polling: initialize, post_init, polling, start; and back.
+    """
+    await app.initialize()
+    try:
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
+    finally:
+        await app.shutdown()
+
+
+def run(config: Config, token: str) -> None:
+    """Run the bot until interrupted (the `chibo run` command)."""
+    app = build_application(config, token)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,269 @@
+"""Reading config.toml into frozen dataclasses; the token comes only from the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.models import N_
+
+LANGUAGES = ("vi", "en")
+
+
+class ConfigError(Exception):
+    """A config problem a person can fix; the message names the key."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
+
+    def render(self, gettext: Callable[[str], str]) -> str:
+        """The message in the reader's language."""
+        params = {k: gettext(v) if isinstance(v, _Msgid) else v for k, v in self.params.items()}
+        return gettext(self.message).format(**params)
+
+
+class _Msgid(str):
+    """A parameter that is itself a message, translated when the error is shown."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """[bot]: how to reach the Bot API and who administers the service."""
+
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    username: str = ""
+    admins: tuple[int, ...] = ()
+    default_language: str = "vi"
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """[storage]: where the SQLite database lives."""
+
+    path: str = "chibo.sqlite3"
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    """[time]: the time zone and the hours when nobody is disturbed."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    quiet_hours: tuple[str, ...] = ("21:30", "06:30")
+
+
+@dataclass(frozen=True)
+class MeetingsConfig:
+    """[meetings]: the default monthly slot of every cell."""
+
+    default_day: int = 3
+    default_time: str = "19:30"
+    default_place: str = "Nhà văn hóa"
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    """[reminders]: when notices go out before a meeting."""
+
+    before: tuple[str, ...] = ("3d", "1d", "2h")
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """[digest]: when cadres get the monthly digest."""
+
+    monthly_day: int = 10
+
+
+@dataclass(frozen=True)
+class InvitesConfig:
+    """[invites]: how long an invite code stays valid."""
+
+    valid_days: int = 30
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, one dataclass per table."""
+
+    bot: BotConfig = field(default_factory=BotConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    meetings: MeetingsConfig = field(default_factory=MeetingsConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    invites: InvitesConfig = field(default_factory=InvitesConfig)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.time.timezone)
+
+
+_TYPE_NAMES: dict[type, str] = {
+    str: _Msgid(N_("một chuỗi")),
+    int: _Msgid(N_("một số nguyên")),
+    bool: _Msgid(N_("true hoặc false")),
+}
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_OFFSET = re.compile(r"^[1-9]\d*[dhm]$")
+
+
+def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
+    """Read and check a config file; None gives the defaults. Raises ConfigError."""
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(N_("Không tìm thấy tệp cấu hình {path}"), path=path) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            N_("{path} không phải TOML hợp lệ: {error}"), path=path, error=exc
+        ) from exc
+    config = parse_config(raw)
+    storage = Path(config.storage.path)
+    if not storage.is_absolute():
+        # A relative database path is read from the config file's folder, not the cwd.
+        anchor = base_dir if base_dir is not None else path.parent
+        config = dataclasses.replace(
+            config, storage=StorageConfig(path=str((anchor / storage).resolve()))
+        )
+    return config
+
+
+def parse_config(raw: Mapping[str, object]) -> Config:
+    """Build a Config from parsed TOML, naming the first wrong key."""
+    tables = {f.name: f for f in dataclasses.fields(Config)}
+    values: dict[str, object] = {}
+    for name, value in raw.items():
+        if name not in tables:
+            raise ConfigError(
+                N_("Bảng [{table}] không có; các bảng có: {known}"),
+                table=name,
+                known=", ".join(tables),
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(N_("[{table}] phải là một bảng"), table=name)
+        table_type = typing.get_type_hints(Config)[name]
+        values[name] = _parse_table(name, table_type, value)
+    config = Config(**values)  # type: ignore[arg-type]
+    _check(config)
+    return config
+
+
+def _parse_table(table: str, cls: type, raw: Mapping[str, object]) -> object:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, object] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                N_("Khóa {key} không có; các khóa của [{table}]: {known}"),
+                key=f"{table}.{key}",
+                table=table,
+                known=", ".join(sorted(known)),
+            )
+        kwargs[key] = _coerce(f"{table}.{key}", hints[key], value)
+    return cls(**kwargs)
+
+
+def _coerce(key: str, hint: object, value: object) -> object:
+    if typing.get_origin(hint) is tuple:
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(N_("{key} phải là một danh sách"), key=key)
+        return tuple(_coerce(f"{key}[{i}]", item_type, item) for i, item in enumerate(value))
+    if isinstance(hint, type):
+        # bool is an int in Python; a config value of true for a number is still a mistake.
+        if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+            return value
+        raise ConfigError(
+            N_("{key} phải là {expected}, không phải {value}"),
+            key=key,
+            expected=_TYPE_NAMES.get(hint, hint.__name__),
+            value=repr(value),
+        )
+    raise TypeError(hint)  # a programming error, not a config one
+
+
+def _check(config: Config) -> None:
+    """Check values, not just types."""
+    if not config.bot.api_base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            N_("{key} phải bắt đầu bằng http:// hoặc https://"), key="bot.api_base_url"
+        )
+    if config.bot.default_language not in LANGUAGES:
+        raise ConfigError(
+            N_("{key} phải là một trong: {allowed}"),
+            key="bot.default_language",
+            allowed=", ".join(LANGUAGES),
+        )
+    if config.bot.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(
+            N_("{key} phải là một trong: {allowed}"),
+            key="bot.log_level",
+            allowed="DEBUG, INFO, WARNING, ERROR",
+        )
+    try:
+        ZoneInfo(config.time.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            N_("{key}: không biết múi giờ {value}"),
+            key="time.timezone",
+            value=config.time.timezone,
+        ) from exc
+    quiet = config.time.quiet_hours
+    if len(quiet) not in (0, 2) or not all(_HHMM.match(q) for q in quiet):
+        raise ConfigError(
+            N_('{key} phải là [] hoặc hai giờ dạng ["21:30", "06:30"]'), key="time.quiet_hours"
+        )
+    if not 1 <= config.meetings.default_day <= 28:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"), key="meetings.default_day", low=1, high=28
+        )
+    if not _HHMM.match(config.meetings.default_time):
+        raise ConfigError(N_('{key} phải là giờ dạng "19:30"'), key="meetings.default_time")
+    if not config.meetings.default_place.strip():
+        raise ConfigError(N_("{key} không được để trống"), key="meetings.default_place")
+    for i, offset in enumerate(config.reminders.before):
+        if not _OFFSET.match(offset):
+            raise ConfigError(
+                N_('{key} phải là một số kèm đơn vị d, h hoặc m, như "3d"'),
+                key=f"reminders.before[{i}]",
+            )
+    if not 1 <= config.digest.monthly_day <= 28:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"), key="digest.monthly_day", low=1, high=28
+        )
+    if not 1 <= config.invites.valid_days <= 365:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"), key="invites.valid_days", low=1, high=365
+        )
+
+
+def token_from_env(env: Mapping[str, str]) -> str:
+    """The bot token from BOT_TOKEN; a missing one is a ConfigError."""
+    token = env.get("BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            N_(
+                "Chưa đặt BOT_TOKEN: hãy đặt mã bot lấy từ @BotFather vào biến môi trường "
+                "BOT_TOKEN (mã không bao giờ được đọc từ config.toml)"
+            )
+        )
+    if ":" not in token:
+        raise ConfigError(N_("BOT_TOKEN không giống mã bot (dạng 123456:ABC...)"))
+    return token

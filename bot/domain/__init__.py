@@ -1,0 +1,1 @@
+"""The rules and words of the domain: no Telegram, no SQL."""

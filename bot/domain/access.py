@@ -1,0 +1,71 @@
+"""The one place that decides what each role may do, and over which units."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bot.domain.models import Person, Role, Unit
+
+
+class Action(enum.StrEnum):
+    """Things a person can ask the bot to do."""
+
+    HELP = "help"
+    LANGUAGE = "language"
+    CANCEL = "cancel"
+    MEMBERS = "members"  # see and manage a cell's members
+    INVITE = "invite"  # issue an invite code for a cell's member
+
+
+# Actions any linked person may take, about themselves.
+_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL})
+# Actions on a cell, for the people who run it.
+_CELL_LEADERS = frozenset({Action.MEMBERS, Action.INVITE})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A linked person as the rules see them: their unit and the cells they follow."""
+
+    person: Person
+    unit: Unit
+    parent: Unit | None
+    followed: tuple[Unit, ...]  # cells at or below the units they are assigned to
+    is_admin: bool = False
+
+    @property
+    def role(self) -> Role:
+        """The person's role in their unit."""
+        return self.person.role
+
+    @property
+    def followed_ids(self) -> frozenset[int]:
+        """Ids of the cells this person follows as a cadre."""
+        return frozenset(unit.id for unit in self.followed)
+
+
+def may(actor: Actor | None, action: Action, unit_id: int | None = None) -> bool:
+    """Whether this actor may take this action, on this unit when the action is about one.
+
+    Cell actions need the cell: a secretary leads only their own cell, so an action on any
+    other unit, or on no unit at all, is refused.
+    """
+    if actor is None:
+        return action == Action.HELP
+    if action in _EVERYONE:
+        return True
+    if action in _CELL_LEADERS:
+        return actor.role.leads_cell and unit_id == actor.unit.id
+    return False
+
+
+def actions_for(actor: Actor | None) -> list[Action]:
+    """What this actor can do somewhere, in the order help lists them."""
+    if actor is None:
+        return [Action.HELP]
+    return [action for action in Action if may(actor, action, _home_unit_for(actor, action))]
+
+
+def _home_unit_for(actor: Actor, action: Action) -> int | None:
+    return actor.unit.id if action in _CELL_LEADERS else None

@@ -1,0 +1,28 @@
+"""Folding Vietnamese text so that replies with or without diacritics compare equal."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ → d) and collapse white space."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped).strip().casefold()
+
+
+def tidy(text: str) -> str:
+    """NFC-normalise and collapse white space, keeping diacritics (for display names)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts "xóm 9" before "xóm 10" and ignores diacritics and case."""
+    return tuple(
+        (int(part), "") if part.isdigit() else (0, part) for part in _DIGITS.split(fold(text))
+    )

@@ -1,0 +1,1 @@
+"""Use cases shared by every channel: they call the domain and storage, never Telegram."""

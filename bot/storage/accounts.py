@@ -1,0 +1,87 @@
+"""Queries over chat accounts: which chat belongs to which person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.models import ChatAccount
+from bot.storage._util import dt, ts
+
+_SELECT = "SELECT channel, external_id, person_id, reachable, linked_at FROM chat_accounts"
+
+
+def _account(row: aiosqlite.Row) -> ChatAccount:
+    return ChatAccount(
+        channel=row["channel"],
+        external_id=row["external_id"],
+        person_id=row["person_id"],
+        reachable=bool(row["reachable"]),
+        linked_at=dt(row["linked_at"]),
+    )
+
+
+async def get(conn: aiosqlite.Connection, channel: str, external_id: str) -> ChatAccount | None:
+    """The account with this id on this channel."""
+    async with conn.execute(
+        _SELECT + " WHERE channel = ? AND external_id = ?", (channel, external_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return _account(row) if row else None
+
+
+async def of_person(
+    conn: aiosqlite.Connection, channel: str, person_id: int
+) -> ChatAccount | None:
+    """The person's account on this channel, if linked."""
+    async with conn.execute(
+        _SELECT + " WHERE channel = ? AND person_id = ?", (channel, person_id)
+    ) as cur:
+        row = await cur.fetchone()
+    return _account(row) if row else None
+
+
+async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> list[ChatAccount]:
+    """The accounts of everyone in a unit."""
+    async with conn.execute(
+        "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at "
+        "FROM chat_accounts a JOIN memberships m ON m.person_id = a.person_id "
+        "WHERE a.channel = ? AND m.unit_id = ?",
+        (channel, unit_id),
+    ) as cur:
+        return [_account(row) for row in await cur.fetchall()]
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    channel: str,
+    external_id: str,
+    person_id: int,
+    language_code: str | None,
+    now: datetime,
+) -> ChatAccount:
+    """Link an account to a person."""
+    await conn.execute(
+        "INSERT INTO chat_accounts (channel, external_id, person_id, language_code, linked_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (channel, external_id, person_id, language_code, ts(now)),
+    )
+    return ChatAccount(
+        channel=channel,
+        external_id=external_id,
+        person_id=person_id,
+        reachable=True,
+        linked_at=now.replace(microsecond=0),
+    )
+
+
+async def set_reachable(
+    conn: aiosqlite.Connection, channel: str, external_id: str, reachable: bool
+) -> None:
+    """Mark an account reachable again, or not (the person blocked the bot)."""
+    await conn.execute(
+        "UPDATE chat_accounts SET reachable = ? WHERE channel = ? AND external_id = ?",
+        (int(reachable), channel, external_id),
+    )

@@ -1,0 +1,167 @@
+"""Queries over people, their membership and the units they follow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.models import MemberStatus, Person, Role, Unit
+from bot.domain.text import fold
+from bot.storage._util import ts
+
+_SELECT = """
+    SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status
+    FROM people p JOIN memberships m ON m.person_id = p.id
+"""
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        id=row["id"],
+        full_name=row["full_name"],
+        phone=row["phone"],
+        unit_id=row["unit_id"],
+        role=Role(row["role"]),
+        status=MemberStatus(row["status"]),
+        language=row["language"],
+    )
+
+
+async def get(conn: aiosqlite.Connection, person_id: int) -> Person | None:
+    """The person with this id."""
+    async with conn.execute(_SELECT + " WHERE p.id = ?", (person_id,)) as cur:
+        row = await cur.fetchone()
+    return _person(row) if row else None
+
+
+async def find_in_unit(conn: aiosqlite.Connection, unit_id: int, name: str) -> Person | None:
+    """The person of this name in this unit (names compare without diacritics or case)."""
+    async with conn.execute(
+        _SELECT + " WHERE m.unit_id = ? AND m.name_key = ?", (unit_id, fold(name))
+    ) as cur:
+        row = await cur.fetchone()
+    return _person(row) if row else None
+
+
+async def in_unit(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
+    """Everyone who belongs to this unit, secretaries first, then by name."""
+    order = (
+        " ORDER BY CASE m.role WHEN 'secretary' THEN 0 WHEN 'deputy' THEN 1"
+        " WHEN 'committee' THEN 2 WHEN 'member' THEN 3 ELSE 4 END, m.name_key, p.id"
+    )
+    async with conn.execute(_SELECT + " WHERE m.unit_id = ?" + order, (unit_id,)) as cur:
+        return [_person(row) for row in await cur.fetchall()]
+
+
+async def everyone(conn: aiosqlite.Connection) -> list[Person]:
+    """Every person, in id order."""
+    async with conn.execute(_SELECT + " ORDER BY p.id") as cur:
+        return [_person(row) for row in await cur.fetchall()]
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    full_name: str,
+    phone: str | None,
+    unit_id: int,
+    role: Role,
+    status: MemberStatus,
+    now: datetime,
+) -> Person:
+    """Add a person and their membership."""
+    async with conn.execute(
+        "INSERT INTO people (full_name, phone, created_at, updated_at) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
+        (full_name, phone, ts(now), ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    person_id = int(row[0])
+    await conn.execute(
+        "INSERT INTO memberships (person_id, unit_id, role, status, name_key) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (person_id, unit_id, role.value, status.value, fold(full_name)),
+    )
+    return Person(
+        id=person_id,
+        full_name=full_name,
+        phone=phone,
+        unit_id=unit_id,
+        role=role,
+        status=status,
+        language=None,
+    )
+
+
+async def update(conn: aiosqlite.Connection, person: Person, *, now: datetime) -> None:
+    """Write a person's name, phone, unit, role and status."""
+    await conn.execute(
+        "UPDATE people SET full_name = ?, phone = ?, updated_at = ? WHERE id = ?",
+        (person.full_name, person.phone, ts(now), person.id),
+    )
+    await conn.execute(
+        "UPDATE memberships SET unit_id = ?, role = ?, status = ?, name_key = ? "
+        "WHERE person_id = ?",
+        (
+            person.unit_id,
+            person.role.value,
+            person.status.value,
+            fold(person.full_name),
+            person.id,
+        ),
+    )
+
+
+async def set_language(conn: aiosqlite.Connection, person_id: int, language: str) -> None:
+    """Remember the language a person chose."""
+    await conn.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+
+async def followed_units(conn: aiosqlite.Connection, person_id: int) -> list[Unit]:
+    """The units a cadre is assigned to follow (not expanded to the cells below)."""
+    async with conn.execute(
+        "SELECT u.id, u.parent_id, u.kind, u.name, u.path FROM cadre_assignments a "
+        "JOIN units u ON u.id = a.unit_id WHERE a.person_id = ? ORDER BY u.path",
+        (person_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        Unit(id=r["id"], parent_id=r["parent_id"], kind=r["kind"], name=r["name"], path=r["path"])
+        for r in rows
+    ]
+
+
+async def set_followed_units(
+    conn: aiosqlite.Connection, person_id: int, unit_ids: Iterable[int]
+) -> None:
+    """Replace the units a cadre follows."""
+    await conn.execute("DELETE FROM cadre_assignments WHERE person_id = ?", (person_id,))
+    await conn.executemany(
+        "INSERT INTO cadre_assignments (person_id, unit_id) VALUES (?, ?)",
+        [(person_id, unit_id) for unit_id in sorted(set(unit_ids))],
+    )
+
+
+async def cadres_following(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
+    """The cadres who follow this unit directly or through a unit above it."""
+    sql = (
+        """
+        WITH RECURSIVE above (id, parent_id) AS (
+            SELECT id, parent_id FROM units WHERE id = ?
+            UNION
+            SELECT u.id, u.parent_id FROM units u JOIN above a ON u.id = a.parent_id
+        )
+    """
+        + _SELECT
+        + """
+        WHERE p.id IN (
+            SELECT person_id FROM cadre_assignments WHERE unit_id IN (SELECT id FROM above)
+        )
+        ORDER BY m.name_key, p.id
+    """
+    )
+    async with conn.execute(sql, (unit_id,)) as cur:
+        return [_person(row) for row in await cur.fetchall()]

@@ -1,0 +1,80 @@
+"""Queries over the unit tree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.models import Unit
+from bot.storage._util import ts
+
+_COLUMNS = "u.id, u.parent_id, u.kind, u.name, u.path"
+
+
+def _unit(row: aiosqlite.Row) -> Unit:
+    return Unit(
+        id=row["id"],
+        parent_id=row["parent_id"],
+        kind=row["kind"],
+        name=row["name"],
+        path=row["path"],
+    )
+
+
+async def get(conn: aiosqlite.Connection, unit_id: int) -> Unit | None:
+    """The unit with this id."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM units u WHERE u.id = ?", (unit_id,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
+async def all_units(conn: aiosqlite.Connection) -> list[Unit]:
+    """Every unit, parents before children."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM units u ORDER BY u.path") as cur:
+        return [_unit(row) for row in await cur.fetchall()]
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    parent_id: int | None,
+    kind: str,
+    name: str,
+    path: str,
+    now: datetime,
+) -> Unit:
+    """Add a unit under its parent."""
+    async with conn.execute(
+        "INSERT INTO units (parent_id, kind, name, path, created_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
+        (parent_id, kind, name, path, ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return Unit(id=row[0], parent_id=parent_id, kind=kind, name=name, path=path)
+
+
+async def cells_under(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Unit]:
+    """The units with members at or below any of these units (what a cadre follows)."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    sql = f"""
+        WITH RECURSIVE below (id) AS (
+            SELECT id FROM units WHERE id IN ({marks})
+            UNION
+            SELECT c.id FROM units c JOIN below b ON c.parent_id = b.id
+        )
+        SELECT {_COLUMNS} FROM units u
+        WHERE u.id IN (SELECT id FROM below)
+          AND EXISTS (
+            SELECT 1 FROM memberships m
+            WHERE m.unit_id = u.id AND m.role <> 'cadre'
+          )
+        ORDER BY u.path
+    """
+    async with conn.execute(sql, ids) as cur:
+        return [_unit(row) for row in await cur.fetchall()]

@@ -1,0 +1,48 @@
+"""Fixtures: the Bot API simulator, a seeded organisation and the real bot running against it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import ChiboApp, build_application, running
+from bot.config import Config
+from bot.simulator import FakeTelegram
+from tests.helpers import BOT_USERNAME, TOKEN, Clock, codes, make_config, seed
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[FakeTelegram]:
+    """A fake Bot API on loopback."""
+    async with FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The time the bot sees."""
+    return Clock()
+
+
+@pytest.fixture
+def config(tmp_path: Path, sim: FakeTelegram) -> Config:
+    """A config pointing at the simulator and a fresh database file."""
+    return make_config(tmp_path, sim.base_url)
+
+
+@pytest.fixture
+async def invite_codes(config: Config, clock: Clock) -> dict[str, str]:
+    """The sample commune imported; invite codes by person name."""
+    return codes(await seed(config, now=clock.now()))
+
+
+@pytest.fixture
+async def app(
+    config: Config, clock: Clock, invite_codes: dict[str, str]
+) -> AsyncIterator[ChiboApp]:
+    """The real application, polling the simulator, with the sample commune loaded."""
+    application = build_application(config, TOKEN, clock=clock.now)
+    async with running(application):
+        yield application

@@ -1,0 +1,67 @@
+"""Factories the tests share: a config, a seeded database, a clock, a running bot."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import Config, StorageConfig
+from bot.demo.run import sample_org_file
+from bot.services.org_import import ImportReport, import_org_file
+from bot.storage import people, units
+from bot.storage.db import Database
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_USERNAME = "chibo_test_bot"
+START = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.moment = start
+
+    def now(self) -> datetime:
+        """The current fake moment."""
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward."""
+        self.moment += timedelta(**delta)
+
+
+def make_config(tmp_path: Path, base_url: str = "http://127.0.0.1:9/bot", **bot: object) -> Config:
+    """A config whose database lives in tmp_path and whose Bot API is the simulator."""
+    base = Config()
+    return dataclasses.replace(
+        base,
+        bot=dataclasses.replace(base.bot, api_base_url=base_url, **bot),  # type: ignore[arg-type]
+        storage=StorageConfig(path=str(tmp_path / "chibo.sqlite3")),
+    )
+
+
+async def seed(config: Config, org_file: Path | None = None, now: datetime = START) -> ImportReport:
+    """Import the sample commune (or another file) with invites; return the report."""
+    db = await Database.open(config.storage.path)
+    try:
+        return await import_org_file(
+            db, org_file or sample_org_file(), now=now, with_invites=True, invite_days=30
+        )
+    finally:
+        await db.close()
+
+
+def codes(report: ImportReport) -> dict[str, str]:
+    """Invite codes by person name."""
+    return {row.name: row.code for row in report.invites}
+
+
+async def person_id(db: Database, cell: str, name: str) -> int:
+    """The id of a person, found by cell name and full name."""
+    async with db.transaction() as conn:
+        unit = next(u for u in await units.all_units(conn) if u.name == cell)
+        person = await people.find_in_unit(conn, unit.id, name)
+    assert person is not None, name
+    return person.id

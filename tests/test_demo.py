@@ -1,0 +1,24 @@
+"""`chibo demo`: the offline demo plays the linking conversations in Vietnamese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+
+
+def test_demo_prints_the_linking_conversations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo runs offline and shows greetings, refusals and help in Vietnamese."""
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Chào đồng chí Nguyễn Văn An, bí thư Chi bộ xóm 9" in printed
+    assert "Mã mời này đã được dùng" in printed
+    assert "Mã mời này đã hết hạn" in printed
+    assert "dành cho bí thư, phó bí thư chi bộ" in printed
+    assert "Đồng chí theo dõi: Chi bộ xóm 9, Chi bộ xóm 10." in printed
+    assert "Mã mời cho đồng chí Đinh Văn Thắng" in printed
+    assert (tmp_path / "transcript.txt").read_text(encoding="utf-8") == printed

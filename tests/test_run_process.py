@@ -1,0 +1,44 @@
+"""`chibo run` as a real process against a Bot API server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.simulator import FakeTelegram
+from tests.helpers import TOKEN, codes, make_config, seed
+
+
+async def test_real_process_links_and_answers_bad_codes(
+    sim: FakeTelegram, tmp_path: Path
+) -> None:
+    """The installed entry point greets a valid code by name and refuses a bad one."""
+    config = make_config(tmp_path, sim.base_url)
+    invite = codes(await seed(config))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "WARNING"\n'
+        f'[storage]\npath = "{config.storage.path}"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "BOT_TOKEN": TOKEN}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config_file),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        an = sim.user("Nguyễn Văn An")
+        # The first answer waits for the process to start up.
+        replies = await an.send(f"/start {invite['Nguyễn Văn An']}", timeout=30)
+        assert "Chào đồng chí Nguyễn Văn An, bí thư Chi bộ xóm 9" in replies.text
+        stranger = sim.user("Ai Đó")
+        assert "Mã mời này không đúng" in (await stranger.send("/start nothere")).text
+        assert "đã được dùng" in (await stranger.send(f"/start {invite['Nguyễn Văn An']}")).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
