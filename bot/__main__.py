@@ -182,9 +182,7 @@ def render_report(t: Translator, org_file: Path, report: ImportReport) -> str:
                 )
             lines.append(f"  {where}: {error.render(t._)}")
         if len(report.errors) > len(shown):
-            lines.append(
-                t._("  … và {n} lỗi nữa.").format(n=len(report.errors) - len(shown))
-            )
+            lines.append(t._("  … và {n} lỗi nữa.").format(n=len(report.errors) - len(shown)))
         return "\n".join(lines)
     lines = [t._("Đã nhập tệp {file}.").format(file=org_file.name)]
     lines.append(t._("  Đơn vị mới: {n}").format(n=len(report.units_added)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ def build_application(
     config: Config, token: str, *, clock: Callable[[], datetime] = utc_now
 ) -> ChiboApp:
     """Wire the bot: Bot API address, rate limits, context types, handlers, lifecycle hooks."""
+    # Opt in to PTB's coming behaviour (durations as timedelta) instead of a warning per 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     context_types = ContextTypes(context=ChiboContext, bot_data=BotData)
     app = (
         ApplicationBuilder()

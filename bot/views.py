@@ -19,6 +19,11 @@ def unit_name(t: Translator, unit: Unit, parent: Unit | None) -> str:
 
 def who(t: Translator, actor: Actor) -> str:
     """Name, role and unit in one line."""
+    if actor.role is Role.CADRE:
+        # "cấp ủy viên phụ trách Đảng bộ xã" would read as "in charge of the commune".
+        return t._("đồng chí {name}, cấp ủy viên {unit}").format(
+            name=actor.person.full_name, unit=unit_name(t, actor.unit, actor.parent)
+        )
     return t._("đồng chí {name}, {role} {unit}").format(
         name=actor.person.full_name,
         role=t._(actor.role.label),
@@ -30,7 +35,7 @@ def followed_line(t: Translator, actor: Actor) -> str:
     """The cells a cadre follows, or an empty string."""
     if not actor.followed:
         return ""
-    return t._("Đồng chí theo dõi: {cells}.").format(
+    return t._("Các chi bộ đồng chí phụ trách: {cells}.").format(
         cells=", ".join(unit.name for unit in actor.followed)
     )
 

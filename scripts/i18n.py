@@ -1,9 +1,9 @@
 """Catalog upkeep: extract messages, update the vi and en catalogs, compile, check.
 
-    python scripts/i18n.py extract   # bot/ → locales/messages.pot
-    python scripts/i18n.py update    # .pot → locales/{vi,en}/LC_MESSAGES/messages.po
-    python scripts/i18n.py compile   # .po → .mo (the bot also compiles at start-up)
-    python scripts/i18n.py check     # every message translated in every language; exit 1 if not
+python scripts/i18n.py extract   # bot/ → locales/messages.pot
+python scripts/i18n.py update    # .pot → locales/{vi,en}/LC_MESSAGES/messages.po
+python scripts/i18n.py compile   # .po → .mo (the bot also compiles at start-up)
+python scripts/i18n.py check     # every message translated in every language; exit 1 if not
 """
 
 from __future__ import annotations
@@ -30,8 +30,18 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     """Collect every marked message of bot/ into the template."""
     _pybabel(
-        "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "--no-location", "--sort-output",
-        "--project", "chibo", "-o", str(POT), str(ROOT),
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "chibo",
+        "-o",
+        str(POT),
+        str(ROOT),
     )
 
 
@@ -46,8 +56,17 @@ def update() -> None:
         if not po.exists():
             _pybabel("init", "-i", str(POT), "-d", str(LOCALES), "-l", lang)
         else:
-            _pybabel("update", "-i", str(POT), "-d", str(LOCALES), "-l", lang, "--no-fuzzy-matching",
-                     "--ignore-obsolete")
+            _pybabel(
+                "update",
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALES),
+                "-l",
+                lang,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
     catalog = _read(_po(SOURCE_LANG))
     for message in catalog:
         if message.id and not _translated(message.string):

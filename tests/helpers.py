@@ -42,7 +42,9 @@ def make_config(tmp_path: Path, base_url: str = "http://127.0.0.1:9/bot", **bot:
     )
 
 
-async def seed(config: Config, org_file: Path | None = None, now: datetime = START) -> ImportReport:
+async def seed(
+    config: Config, org_file: Path | None = None, now: datetime = START
+) -> ImportReport:
     """Import the sample commune (or another file) with invites; return the report."""
     db = await Database.open(config.storage.path)
     try:

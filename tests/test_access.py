@@ -111,8 +111,13 @@ async def test_new_invite_replaces_the_old_one(
 def _actor(role: Role, unit_id: int, followed: tuple[Unit, ...] = ()) -> Actor:
     unit = Unit(id=unit_id, parent_id=1, kind="chi bộ", name=f"Chi bộ {unit_id}", path="x")
     person = Person(
-        id=1, full_name="A", phone=None, unit_id=unit_id, role=role,
-        status=MemberStatus.ACTIVE, language=None,
+        id=1,
+        full_name="A",
+        phone=None,
+        unit_id=unit_id,
+        role=role,
+        status=MemberStatus.ACTIVE,
+        language=None,
     )
     return Actor(person=person, unit=unit, parent=None, followed=followed)
 

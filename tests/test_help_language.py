@@ -6,7 +6,9 @@ from bot.app import ChiboApp
 from bot.simulator import FakeTelegram, SimUser
 
 
-async def _linked(sim: FakeTelegram, codes: dict[str, str], name: str, lang: str = "vi") -> SimUser:
+async def _linked(
+    sim: FakeTelegram, codes: dict[str, str], name: str, lang: str = "vi"
+) -> SimUser:
     user = sim.user(name, language_code=lang)
     await user.send(f"/start {codes[name]}")
     return user

@@ -60,7 +60,9 @@ async def test_reimport_updates_in_place_and_reports_changes(
     """A changed phone and status are updated on the same person and reported."""
     await seed(config)
     text = sample_org_file().read_text(encoding="utf-8")
-    text = text.replace("Trần Thị Bình,đảng viên,0365123789,,", "Trần Thị Bình,đảng viên,0365000111,tạm miễn,")
+    text = text.replace(
+        "Trần Thị Bình,đảng viên,0365123789,,", "Trần Thị Bình,đảng viên,0365000111,tạm miễn,"
+    )
     changed = tmp_path / "changed.csv"
     changed.write_text(text, encoding="utf-8")
     report = await seed(config, changed)
@@ -161,8 +163,14 @@ def test_cli_invites_need_a_bot_name(
     monkeypatch.delenv("BOT_TOKEN", raising=False)
     config_file = tmp_path / "config.toml"
     config_file.write_text(f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
-    args = ["import", str(sample_org_file()), "--invites", str(tmp_path / "i.csv"),
-            "--config", str(config_file)]
+    args = [
+        "import",
+        str(sample_org_file()),
+        "--invites",
+        str(tmp_path / "i.csv"),
+        "--config",
+        str(config_file),
+    ]
     assert main(args) == 2
     assert "bot.username" in capsys.readouterr().err
     assert not (tmp_path / "db.sqlite3").exists()

@@ -28,14 +28,14 @@ async def test_cadre_greeting_names_the_cells_followed(
     """An assigned cadre is told which cells they follow."""
     cuong = sim.user("Phạm Quốc Cường")
     replies = await cuong.send(f"/start {invite_codes['Phạm Quốc Cường']}")
-    assert "cấp ủy viên phụ trách" in replies.text
-    assert "Đồng chí theo dõi: Chi bộ xóm 9, Chi bộ xóm 10." in replies.text
+    assert "Chào đồng chí Phạm Quốc Cường, cấp ủy viên Đảng bộ xã Thượng Kiệm." in replies.text
+    assert "Các chi bộ đồng chí phụ trách: Chi bộ xóm 9, Chi bộ xóm 10." in replies.text
 
 
 async def test_resending_start_greets_without_relinking(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
 ) -> None:
-    """A linked person sending /start again, with or without the code, is greeted, not re-linked."""
+    """A linked person re-sending /start, with or without the code, is greeted, not re-linked."""
     binh = sim.user("Trần Thị Bình")
     code = invite_codes["Trần Thị Bình"]
     await binh.send(f"/start {code}")
@@ -67,9 +67,9 @@ async def test_fresh_code_for_a_linked_person_is_refused(
 ) -> None:
     """A second account presenting a new code for an already linked person gets a warning."""
     await sim.user("Lê Thị Mai").send(f"/start {invite_codes['Lê Thị Mai']}")
-    person_id = await person_id(app.bot_data.db, "Chi bộ xóm 9", "Lê Thị Mai")
+    target = await person_id(app.bot_data.db, "Chi bộ xóm 9", "Lê Thị Mai")
     fresh = await linking.issue_invite(
-        app.bot_data.db, person_id, now=clock.now(), valid_days=30, actor="test"
+        app.bot_data.db, target, now=clock.now(), valid_days=30, actor="test"
     )
     other = sim.user("Kẻ Mạo Danh")
     replies = await other.send(f"/start {fresh.code}")
@@ -82,9 +82,12 @@ async def test_expired_code_says_to_ask_for_a_new_one(
     app: ChiboApp, sim: FakeTelegram, clock: Clock
 ) -> None:
     """An expired code links nothing and tells the person to ask the secretary."""
-    person_id = await person_id(app.bot_data.db, "Chi bộ xóm 10", "Trần Văn Sơn")
+    target = await person_id(app.bot_data.db, "Chi bộ xóm 10", "Trần Văn Sơn")
     old = await linking.issue_invite(
-        app.bot_data.db, person_id, now=clock.now() - timedelta(days=31), valid_days=30,
+        app.bot_data.db,
+        target,
+        now=clock.now() - timedelta(days=31),
+        valid_days=30,
         actor="test",
     )
     son = sim.user("Trần Văn Sơn")
@@ -92,7 +95,7 @@ async def test_expired_code_says_to_ask_for_a_new_one(
     assert "đã hết hạn" in replies.text
     assert "bí thư chi bộ cấp mã mới" in replies.text
     async with app.bot_data.db.transaction() as conn:
-        assert await accounts.of_person(conn, "telegram", person_id) is None
+        assert await accounts.of_person(conn, "telegram", target) is None
 
 
 async def test_unknown_code_and_garbage_are_answered(app: ChiboApp, sim: FakeTelegram) -> None:

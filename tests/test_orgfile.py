@@ -412,12 +412,12 @@ def test_bad_row_gives_one_error_at_its_line_and_column(
 
 def test_one_bad_row_among_good_ones_reports_only_that_row(tmp_path: Path) -> None:
     table = sample_table()
-    table[7][2] = "đảng viên dự bị"  # line 8: not a role the bot knows
+    table[7][2] = "thủ quỹ"  # line 8: not a role the bot knows
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(table)
     result = read_org_file(write(tmp_path, out.getvalue()))
     error = only_error(result)
-    assert (error.line, error.column, error.params) == (8, "vai trò", {"value": "đảng viên dự bị"})
+    assert (error.line, error.column, error.params) == (8, "vai trò", {"value": "thủ quỹ"})
     assert len(result.rows) == len(table) - 2
     assert 8 not in {r.line for r in result.rows}
 

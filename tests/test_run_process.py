@@ -12,9 +12,7 @@ from bot.simulator import FakeTelegram
 from tests.helpers import TOKEN, codes, make_config, seed
 
 
-async def test_real_process_links_and_answers_bad_codes(
-    sim: FakeTelegram, tmp_path: Path
-) -> None:
+async def test_real_process_links_and_answers_bad_codes(sim: FakeTelegram, tmp_path: Path) -> None:
     """The installed entry point greets a valid code by name and refuses a bad one."""
     config = make_config(tmp_path, sim.base_url)
     invite = codes(await seed(config))
@@ -26,8 +24,15 @@ async def test_real_process_links_and_answers_bad_codes(
     )
     env = {**os.environ, "BOT_TOKEN": TOKEN}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config_file),
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config_file),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         an = sim.user("Nguyễn Văn An")

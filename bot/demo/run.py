@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tempfile
 from datetime import timedelta
 from importlib import resources
@@ -17,7 +18,7 @@ from bot.simulator import FakeTelegram, SimUser, render_transcript
 from bot.storage import people, units
 from bot.storage.db import Database
 
-TOKEN = "123456:DEMO-TOKEN"
+TOKEN = "123456:DEMO-TOKEN"  # noqa: S105 - the simulator's, not a secret
 BOT_USERNAME = "trolychibo_demo_bot"
 
 
@@ -28,6 +29,8 @@ def sample_org_file() -> Path:
 
 async def run_demo(config: Config, out_dir: Path | None = None) -> int:
     """Import the sample commune, then play the scenes; print every transcript."""
+    # The transcripts are the output; the bot's routine log lines would only hide them.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     with tempfile.TemporaryDirectory(prefix="chibo-demo-") as tmp:
         folder = out_dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -50,13 +53,23 @@ async def _play(config: Config, folder: Path) -> str:
         )
         db = await Database.open(database)
         report = await import_org_file(
-            db, sample_org_file(), now=utc_now(), with_invites=True,
-            invite_days=config.invites.valid_days, actor="demo",
+            db,
+            sample_org_file(),
+            now=utc_now(),
+            with_invites=True,
+            invite_days=config.invites.valid_days,
+            actor="demo",
         )
         await db.close()
         codes = {row.name: row.code for row in report.invites}
-        parts = [_heading(t, t._("Nạp tổ chức mẫu: {n} người, {u} đơn vị.").format(
-            n=len(report.people_added), u=len(report.units_added)))]
+        parts = [
+            _heading(
+                t,
+                t._("Nạp tổ chức mẫu: {n} người, {u} đơn vị.").format(
+                    n=len(report.people_added), u=len(report.units_added)
+                ),
+            )
+        ]
         app = build_application(config, TOKEN)
         async with running(app):
             parts += await _scenes(t, sim, app.bot_data.db, codes)
@@ -114,7 +127,9 @@ async def _scenes(
     await member.send("/ngonngu")
     await member.press("🇬🇧 English")
     await member.send("/help")
-    await member.press_data(member.last.message_id, "inv:1")
+    last = member.last
+    assert last is not None
+    await member.press_data(last.message_id, "inv:1")
     scene(t._("Đổi ngôn ngữ; một nút giả mạo không làm được gì"), member)
     return out
 

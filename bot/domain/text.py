@@ -26,3 +26,9 @@ def natural_key(text: str) -> tuple[tuple[int, str], ...]:
     return tuple(
         (int(part), "") if part.isdigit() else (0, part) for part in _DIGITS.split(fold(text))
     )
+
+
+def person_sort_key(full_name: str) -> tuple[tuple[tuple[int, str], ...], ...]:
+    """Vietnamese order: by given name (the last word), then by the whole name."""
+    parts = full_name.split()
+    return (natural_key(parts[-1] if parts else ""), natural_key(full_name))

@@ -11,13 +11,18 @@ from bot.handlers import errors, fallback, help, identity, language, members, st
 
 # Order matters:
 #   -1  identity: resolves the person and language for every update, turns away group chats.
-#    0  features: each update is taken by the first handler that matches it.
-#    1  fallback: what no feature took still gets an answer (unknown command, stray text,
-#       stale or forged buttons).
+#    0  features, then the fallback: within a group only the first matching handler runs, so
+#       the fallback (unknown command, stray text, stale or forged buttons) must come last in
+#       the same group, to answer exactly what no feature took.
 _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
     -1: identity.HANDLERS,
-    0: [*start.HANDLERS, *help.HANDLERS, *language.HANDLERS, *members.HANDLERS],
-    1: fallback.HANDLERS,
+    0: [
+        *start.HANDLERS,
+        *help.HANDLERS,
+        *language.HANDLERS,
+        *members.HANDLERS,
+        *fallback.HANDLERS,
+    ],
 }
 
 

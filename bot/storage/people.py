@@ -8,13 +8,16 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.models import MemberStatus, Person, Role, Unit
-from bot.domain.text import fold
+from bot.domain.text import fold, person_sort_key
 from bot.storage._util import ts
 
 _SELECT = """
     SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status
     FROM people p JOIN memberships m ON m.person_id = p.id
 """
+
+
+_ROLE_ORDER = {role: index for index, role in enumerate(Role)}
 
 
 def _person(row: aiosqlite.Row) -> Person:
@@ -46,13 +49,10 @@ async def find_in_unit(conn: aiosqlite.Connection, unit_id: int, name: str) -> P
 
 
 async def in_unit(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
-    """Everyone who belongs to this unit, secretaries first, then by name."""
-    order = (
-        " ORDER BY CASE m.role WHEN 'secretary' THEN 0 WHEN 'deputy' THEN 1"
-        " WHEN 'committee' THEN 2 WHEN 'member' THEN 3 ELSE 4 END, m.name_key, p.id"
-    )
-    async with conn.execute(_SELECT + " WHERE m.unit_id = ?" + order, (unit_id,)) as cur:
-        return [_person(row) for row in await cur.fetchall()]
+    """Everyone who belongs to this unit: secretary, deputy, committee, then by given name."""
+    async with conn.execute(_SELECT + " WHERE m.unit_id = ?", (unit_id,)) as cur:
+        found = [_person(row) for row in await cur.fetchall()]
+    return sorted(found, key=lambda p: (_ROLE_ORDER[p.role], person_sort_key(p.full_name)))
 
 
 async def everyone(conn: aiosqlite.Connection) -> list[Person]:

@@ -1,0 +1,29 @@
+"""A local fake Telegram Bot API with simulated people, for tests, the demo and benchmarks."""
+
+from bot.simulator.people import (
+    CallbackAnswer,
+    Deletion,
+    Edit,
+    Replies,
+    SentFile,
+    SentMessage,
+    SimUser,
+    TranscriptEntry,
+    render_transcript,
+)
+from bot.simulator.server import ApiError, FakeTelegram, FloodLimits
+
+__all__ = [
+    "ApiError",
+    "CallbackAnswer",
+    "Deletion",
+    "Edit",
+    "FakeTelegram",
+    "FloodLimits",
+    "Replies",
+    "SentFile",
+    "SentMessage",
+    "SimUser",
+    "TranscriptEntry",
+    "render_transcript",
+]
