@@ -151,7 +151,7 @@ def parse_config(raw: Mapping[str, object]) -> Config:
     for name, value in raw.items():
         if name not in tables:
             raise ConfigError(
-                N_("Bảng [{table}] không có; các bảng có: {known}"),
+                N_("Không biết bảng [{table}]; các bảng hợp lệ: {known}"),
                 table=name,
                 known=", ".join(tables),
             )
@@ -171,7 +171,7 @@ def _parse_table(table: str, cls: type, raw: Mapping[str, object]) -> object:
     for key, value in raw.items():
         if key not in known:
             raise ConfigError(
-                N_("Khóa {key} không có; các khóa của [{table}]: {known}"),
+                N_("Không biết khóa {key}; các khóa hợp lệ của [{table}]: {known}"),
                 key=f"{table}.{key}",
                 table=table,
                 known=", ".join(sorted(known)),

@@ -107,7 +107,7 @@ async def _scenes(
     await stranger.send("/start")
     await stranger.send("/start abcXYZ123")
     await stranger.send("Xin chào")
-    scene(t._("Người khác dùng lại mã đã dùng, mã sai, không có mã"), stranger)
+    scene(t._("Người lạ thử: mã đã dùng, mã sai, không có mã"), stranger)
 
     late = await _expired_invite(db, "Chi bộ xóm 9", "Đinh Văn Thắng")
     latecomer = sim.user("Đinh Văn Thắng", language_code="vi")

@@ -22,7 +22,7 @@ async def on_error(update: object, context: ChiboContext) -> None:
         try:
             await update.effective_message.reply_text(
                 context.t._(
-                    "Xin lỗi đồng chí, Trợ lý gặp lỗi khi xử lý yêu cầu này và đã báo quản "
+                    "Xin lỗi đồng chí, Trợ lý gặp lỗi khi xử lý yêu cầu này và đã báo người quản "
                     "trị. Dữ liệu của đồng chí không bị mất; xin thử lại sau ít phút."
                 )
             )
