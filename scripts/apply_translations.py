@@ -1,6 +1,6 @@
 """Fill a catalog from a JSON object {msgid: translation or [singular, plural]}.
 
-    python scripts/apply_translations.py en translations.json
+python scripts/apply_translations.py en translations.json
 """
 
 from __future__ import annotations
