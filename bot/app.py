@@ -14,9 +14,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import handlers
 from bot.config import Config
+from bot.handlers import notices
 from bot.handlers.commands import publish_default_menus
 from bot.handlers.context import BotData, ChiboContext
 from bot.i18n import Catalogs
+from bot.services import outbox
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,11 @@ async def _post_init(app: ChiboApp) -> None:
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
     await publish_default_menus(app.bot, data.catalogs)
+    released = await outbox.recover(data.db)
+    if released:
+        log.warning("%d notices were being sent when the bot stopped; they go out again", released)
+    await notices.plan_ahead(app)
+    notices.start_jobs(app)
     log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.app import ChiboApp
 from bot.config import Config, StorageConfig
 from bot.demo.run import sample_org_file
+from bot.handlers.notices import deliver_due
 from bot.services.org_import import ImportReport, import_org_file
+from bot.simulator import FakeTelegram, SimUser
 from bot.storage import people, units
 from bot.storage.db import Database
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "chibo_test_bot"
 START = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Clock:
@@ -67,3 +72,24 @@ async def person_id(db: Database, cell: str, name: str) -> int:
         person = await people.find_in_unit(conn, unit.id, name)
     assert person is not None, name
     return person.id
+
+
+async def linked(sim: FakeTelegram, codes: dict[str, str], name: str) -> SimUser:
+    """A simulated person who has opened their invite link."""
+    user = sim.user(name)
+    await user.send(f"/start {codes[name]}")
+    return user
+
+
+async def deliver(app: ChiboApp, clock: Clock, sim: FakeTelegram, **advance: float) -> int:
+    """Move the clock, send what is due, and wait until the bot is quiet."""
+    if advance:
+        clock.advance(**advance)
+    sent = await deliver_due(app)
+    await sim.wait_quiet()
+    return sent
+
+
+def at_local(day: int, hour: int, minute: int = 0, month: int = 12, year: int = 2026) -> datetime:
+    """A moment in Vietnam time, as UTC."""
+    return datetime(year, month, day, hour, minute, tzinfo=VN).astimezone(UTC)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.app import build_application, running, utc_now
+from bot.app import ChiboApp, build_application, running
 from bot.config import Config, StorageConfig
+from bot.handlers.notices import deliver_due
 from bot.i18n import Catalogs, Translator
 from bot.services import linking
 from bot.services.org_import import import_org_file
@@ -18,6 +20,8 @@ from bot.simulator import FakeTelegram, SimUser, render_transcript
 from bot.storage import people, units
 from bot.storage.db import Database
 
+# The demo's story starts on a fixed day, so its transcript reads the same every time.
+STORY_START = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 TOKEN = "123456:DEMO-TOKEN"  # noqa: S105 - the simulator's, not a secret
 BOT_USERNAME = "trolychibo_demo_bot"
 
@@ -51,11 +55,12 @@ async def _play(config: Config, folder: Path) -> str:
             bot=dataclasses.replace(config.bot, api_base_url=sim.base_url, admins=()),
             storage=StorageConfig(path=str(database)),
         )
+        clock = DemoClock(STORY_START)
         db = await Database.open(database)
         report = await import_org_file(
             db,
             sample_org_file(),
-            now=utc_now(),
+            now=clock.now(),
             with_invites=True,
             invite_days=config.invites.valid_days,
             actor="demo",
@@ -70,9 +75,9 @@ async def _play(config: Config, folder: Path) -> str:
                 ),
             )
         ]
-        app = build_application(config, TOKEN)
+        app = build_application(config, TOKEN, clock=clock.now)
         async with running(app):
-            parts += await _scenes(t, sim, app.bot_data.db, codes)
+            parts += await _scenes(t, sim, app, codes, clock)
     return "\n\n".join(parts) + "\n"
 
 
@@ -80,10 +85,22 @@ def _heading(t: Translator, title: str) -> str:
     return f"═══ {title} ═══"
 
 
+class DemoClock:
+    """The story's time: it moves only when a scene says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def now(self) -> datetime:
+        """The story's current moment."""
+        return self.moment
+
+
 async def _scenes(
-    t: Translator, sim: FakeTelegram, db: Database, codes: dict[str, str]
+    t: Translator, sim: FakeTelegram, app: ChiboApp, codes: dict[str, str], clock: DemoClock
 ) -> list[str]:
     out: list[str] = []
+    db = app.bot_data.db
 
     def scene(title: str, *users: SimUser) -> None:
         out.append(_heading(t, title))
@@ -109,7 +126,7 @@ async def _scenes(
     await stranger.send("Xin chào")
     scene(t._("Người lạ thử: mã đã dùng, mã sai, không có mã"), stranger)
 
-    late = await _expired_invite(db, "Chi bộ xóm 9", "Đinh Văn Thắng")
+    late = await _expired_invite(db, "Chi bộ xóm 9", "Đinh Văn Thắng", clock.now())
     latecomer = sim.user("Đinh Văn Thắng", language_code="vi")
     await latecomer.send(f"/start {late}")
     scene(t._("Mã mời đã hết hạn"), latecomer)
@@ -130,17 +147,89 @@ async def _scenes(
     last = member.last
     assert last is not None
     await member.press_data(last.message_id, "inv:1")
+    await member.send("/language")
+    await member.press("🇻🇳 Tiếng Việt")
     scene(t._("Đổi ngôn ngữ; một nút giả mạo không làm được gì"), member)
+
+    out += await _meeting_scenes(t, sim, app, codes, clock, secretary, member, cadre)
     return out
 
 
-async def _expired_invite(db: Database, cell: str, name: str) -> str:
+async def _meeting_scenes(
+    t: Translator,
+    sim: FakeTelegram,
+    app: ChiboApp,
+    codes: dict[str, str],
+    clock: DemoClock,
+    secretary: SimUser,
+    member: SimUser,
+    cadre: SimUser,
+) -> list[str]:
+    out: list[str] = []
+
+    def scene(title: str, *users: SimUser) -> None:
+        out.append(_heading(t, title))
+        out.extend(render_transcript(user) for user in users)
+        for user in users:
+            user.transcript.clear()
+
+    others = {}
+    for name in ("Lê Thị Mai", "Phạm Văn Dũng", "Vũ Văn Hùng", "Hoàng Văn Tuấn"):
+        others[name] = sim.user(name)
+        await others[name].send(f"/start {codes[name]}")
+        others[name].transcript.clear()
+
+    await member.send("/lichhop")
+    scene(t._("Đảng viên xem lịch sinh hoạt sắp tới"), member)
+
+    # Three days before the meeting on 3 December at 19:30.
+    clock.moment = datetime(2026, 11, 30, 19, 30, tzinfo=STORY_START.tzinfo)
+    await _deliver(app, sim, clock)
+    scene(t._("Ba ngày trước: thông báo đến đảng viên và cấp ủy viên phụ trách"), member, cadre)
+
+    await member.press("✅ Tham dự")
+    await others["Lê Thị Mai"].send("xin vang vi om")
+    await others["Phạm Văn Dũng"].send("k dc")
+    await others["Phạm Văn Dũng"].send("đi công tác Hà Nội không về kịp")
+    await others["Vũ Văn Hùng"].send("để em xem lịch đã")
+    await others["Vũ Văn Hùng"].press("✅ Tham dự")
+    await others["Hoàng Văn Tuấn"].press("🙏 Xin vắng")
+    await others["Hoàng Văn Tuấn"].press("Việc gia đình")
+    scene(
+        t._("Đảng viên trả lời bằng nút hoặc bằng lời, có dấu hay không dấu"),
+        member,
+        *others.values(),
+    )
+
+    await secretary.send("/lichhop")
+    await secretary.press("📋 Danh sách trả lời")
+    scene(t._("Bí thư xem ai tham dự, ai vắng và lý do, ai cần gọi điện"), secretary)
+
+    await secretary.send("/lichhop 05/12 19:30 Hội trường xóm 9")
+    await secretary.send("/lichhop 31/02 19:30")
+    await _deliver(app, sim, clock)
+    scene(
+        t._("Bí thư dời buổi sinh hoạt; ai đã nhận thông báo đều được báo lại"), secretary, member
+    )
+    return out
+
+
+async def _deliver(app: ChiboApp, sim: FakeTelegram, clock: DemoClock) -> None:
+    """Send what is due, as the outbox job would, letting the story's clock run a minute."""
+    for _ in range(2):
+        await deliver_due(app)
+        await sim.wait_quiet()
+        # A second notice to the same person waits a second (one message a second per chat).
+        clock.moment += timedelta(minutes=1)
+
+
+async def _expired_invite(db: Database, cell: str, name: str, now: datetime) -> str:
     """An invite issued long ago, as if the member had kept the link too long."""
     async with db.transaction() as conn:
         unit = next(u for u in await units.all_units(conn) if u.name == cell)
         person = await people.find_in_unit(conn, unit.id, name)
     assert person is not None, name
     invite = await linking.issue_invite(
-        db, person.id, now=utc_now() - timedelta(days=45), valid_days=30, actor="demo"
+        db, person.id, now=now - timedelta(days=45), valid_days=30, actor="demo"
     )
     return invite.code

@@ -14,14 +14,19 @@ class Action(enum.StrEnum):
     HELP = "help"
     LANGUAGE = "language"
     CANCEL = "cancel"
+    SCHEDULE = "schedule"  # see the cell's next meeting
+    SCHEDULE_CHANGE = "schedule_change"  # move, cancel, set kind or topic of a meeting
+    ROSTER = "roster"  # see who answered what for a meeting
     MEMBERS = "members"  # see and manage a cell's members
     INVITE = "invite"  # issue an invite code for a cell's member
 
 
 # Actions any linked person may take, about themselves.
-_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL})
+_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL, Action.SCHEDULE})
 # Actions on a cell, for the people who run it.
-_CELL_LEADERS = frozenset({Action.MEMBERS, Action.INVITE})
+_CELL_LEADERS = frozenset({Action.SCHEDULE_CHANGE, Action.MEMBERS, Action.INVITE})
+# Actions on a cell that the cadres following it may also take.
+_CELL_WATCHERS = frozenset({Action.ROSTER})
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,11 @@ def may(actor: Actor | None, action: Action, unit_id: int | None = None) -> bool
         return action == Action.HELP
     if action in _EVERYONE:
         return True
+    leads = actor.role.leads_cell and unit_id is not None and unit_id == actor.unit.id
     if action in _CELL_LEADERS:
-        return actor.role.leads_cell and unit_id == actor.unit.id
+        return leads
+    if action in _CELL_WATCHERS:
+        return leads or (unit_id is not None and unit_id in actor.followed_ids)
     return False
 
 
@@ -68,4 +76,6 @@ def actions_for(actor: Actor | None) -> list[Action]:
 
 
 def _home_unit_for(actor: Actor, action: Action) -> int | None:
-    return actor.unit.id if action in _CELL_LEADERS else None
+    if action in _CELL_WATCHERS and not actor.role.leads_cell and actor.followed:
+        return actor.followed[0].id
+    return actor.unit.id if action in _CELL_LEADERS | _CELL_WATCHERS else None

@@ -153,6 +153,7 @@ class ChatAccount:
     person_id: int
     reachable: bool
     linked_at: datetime
+    language_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,17 @@ from typing import Any
 
 from telegram.ext import Application, BaseHandler
 
-from bot.handlers import errors, fallback, help, identity, language, members, start
+from bot.handlers import (
+    answers,
+    errors,
+    fallback,
+    help,
+    identity,
+    language,
+    meetings,
+    members,
+    start,
+)
 
 # Order matters:
 #   -1  identity: resolves the person and language for every update, turns away group chats.
@@ -21,6 +31,8 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *help.HANDLERS,
         *language.HANDLERS,
         *members.HANDLERS,
+        *meetings.HANDLERS,
+        *answers.HANDLERS,  # its free-text reader takes all plain text: keep it after commands
         *fallback.HANDLERS,
     ],
 }

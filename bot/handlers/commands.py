@@ -36,6 +36,7 @@ class Command:
 
 COMMANDS = (
     Command("trogiup", "help", Action.HELP, N_("các việc đồng chí có thể làm")),
+    Command("lichhop", "schedule", Action.SCHEDULE, N_("lịch sinh hoạt chi bộ sắp tới")),
     Command("thanhvien", "members", Action.MEMBERS, N_("đảng viên của chi bộ và việc kết nối")),
     Command("moi", "invite", Action.INVITE, N_("cấp mã mời cho một đảng viên")),
     Command("ngonngu", "language", Action.LANGUAGE, N_("đổi ngôn ngữ: Tiếng Việt / English")),
@@ -61,7 +62,9 @@ async def publish_default_menus(bot: ExtBot[None], catalogs: Catalogs) -> None:
     for lang in ("vi", "en"):
         t = catalogs.get(lang)
         base = [BotCommand("start", t._("bắt đầu, kết nối bằng mã mời"))]
-        everyone = [c for c in COMMANDS if c.action in (Action.HELP, Action.LANGUAGE)]
+        everyone = [
+            c for c in COMMANDS if c.action in (Action.HELP, Action.SCHEDULE, Action.LANGUAGE)
+        ]
         items = base + [BotCommand(c.name(lang), t._(c.summary)) for c in everyone]
         await bot.set_my_commands(items, language_code=lang)
         if lang == catalogs.default:

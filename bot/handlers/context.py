@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Config
 from bot.domain.access import Actor
 from bot.i18n import Catalogs, Translator
+from bot.services.meetings import Rules
 from bot.storage.db import Database
 
 CHANNEL = "telegram"
@@ -22,6 +23,7 @@ class BotData:
         self._config: Config | None = None
         self._db: Database | None = None
         self._catalogs: Catalogs | None = None
+        self._rules: Rules | None = None
         self.clock: Callable[[], datetime] | None = None
 
     @property
@@ -33,6 +35,14 @@ class BotData:
     @config.setter
     def config(self, value: Config) -> None:
         self._config = value
+
+    @property
+    def rules(self) -> Rules:
+        """The meeting rules read from the config."""
+        assert self._config is not None, "config is set by build_application"
+        if self._rules is None:
+            self._rules = Rules.from_config(self._config)
+        return self._rules
 
     @property
     def db(self) -> Database:

@@ -9,7 +9,10 @@ import aiosqlite
 from bot.domain.models import ChatAccount
 from bot.storage._util import dt, ts
 
-_SELECT = "SELECT channel, external_id, person_id, reachable, linked_at FROM chat_accounts"
+_SELECT = (
+    "SELECT channel, external_id, person_id, reachable, linked_at, language_code "
+    "FROM chat_accounts"
+)
 
 
 def _account(row: aiosqlite.Row) -> ChatAccount:
@@ -19,6 +22,7 @@ def _account(row: aiosqlite.Row) -> ChatAccount:
         person_id=row["person_id"],
         reachable=bool(row["reachable"]),
         linked_at=dt(row["linked_at"]),
+        language_code=row["language_code"],
     )
 
 
@@ -45,7 +49,8 @@ async def of_person(
 async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> list[ChatAccount]:
     """The accounts of everyone in a unit."""
     async with conn.execute(
-        "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at "
+        "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at, "
+        "a.language_code "
         "FROM chat_accounts a JOIN memberships m ON m.person_id = a.person_id "
         "WHERE a.channel = ? AND m.unit_id = ?",
         (channel, unit_id),
@@ -74,6 +79,7 @@ async def insert(
         person_id=person_id,
         reachable=True,
         linked_at=now.replace(microsecond=0),
+        language_code=language_code,
     )
 
 

@@ -78,3 +78,13 @@ async def cells_under(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> li
     """
     async with conn.execute(sql, ids) as cur:
         return [_unit(row) for row in await cur.fetchall()]
+
+
+async def cells(conn: aiosqlite.Connection) -> list[Unit]:
+    """Every unit that has members: the cells that hold meetings."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM units u WHERE EXISTS ("
+        "SELECT 1 FROM memberships m WHERE m.unit_id = u.id AND m.role <> 'cadre'"
+        ") ORDER BY u.path"
+    ) as cur:
+        return [_unit(row) for row in await cur.fetchall()]

@@ -1,0 +1,134 @@
+"""Sending the outbox: due notices go out paced; the jobs only wake the bot up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.domain.meetings import Purpose
+from bot.handlers.context import BotData
+from bot.handlers.keyboards import answer_buttons
+from bot.services import meetings, outbox
+from bot.services.outbox import Delivery
+from bot.views_meetings import notice_text
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB = "outbox"
+PLANNER_JOB = "planner"
+# About one second's worth of Telegram's overall limit; the rate limiter paces within it.
+BATCH = 30
+PLANNER_EVERY = timedelta(hours=6)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def deliver_due(app: App) -> int:
+    """Send every notice that is due now; returns how many went out."""
+    data: BotData = app.bot_data
+    total = 0
+    while True:
+        batch = await outbox.claim(data.db, data.now(), BATCH)
+        if not batch:
+            break
+        results = await asyncio.gather(*(_send(app, d) for d in batch))
+        total += sum(results)
+    await schedule_outbox(app)
+    return total
+
+
+async def plan_ahead(app: App) -> None:
+    """Create the meetings that are due to exist, then wake the outbox."""
+    data: BotData = app.bot_data
+    await meetings.ensure_upcoming(data.db, data.rules, data.now())
+    await schedule_outbox(app)
+
+
+async def schedule_outbox(app: App) -> None:
+    """Wake the outbox when the next notice is due (the database says when)."""
+    data: BotData = app.bot_data
+    due = await outbox.next_due(data.db)
+    queue = app.job_queue
+    if queue is None:
+        return
+    for job in queue.get_jobs_by_name(OUTBOX_JOB):
+        job.schedule_removal()
+    if due is not None:
+        delay = max(0.0, (due - data.now()).total_seconds())
+        queue.run_once(_outbox_job, delay, name=OUTBOX_JOB)
+
+
+def wake(app: App) -> None:
+    """Look at the outbox now (after a change that added notices)."""
+    if app.job_queue is not None:
+        app.job_queue.run_once(_outbox_job, 0, name=OUTBOX_JOB)
+
+
+def start_jobs(app: App) -> None:
+    """The planner runs every few hours; the outbox wakes as the database says."""
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _planner_job, PLANNER_EVERY, first=PLANNER_EVERY, name=PLANNER_JOB
+        )
+
+
+async def _outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await deliver_due(context.application)
+
+
+async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await plan_ahead(context.application)
+
+
+async def _send(app: App, delivery: Delivery) -> int:
+    """Send one notice and record how it ended; a passing failure is retried, never dropped."""
+    data: BotData = app.bot_data
+    person = delivery.person
+    t = data.catalogs.pick(person.language, delivery.account.language_code)
+    notice = delivery.notice
+    text = notice_text(
+        t,
+        purpose=notice.purpose,
+        meeting=delivery.meeting,
+        unit=delivery.unit,
+        person=person,
+        is_cadre=delivery.is_cadre,
+        answer=delivery.answer,
+        tz=data.rules.tz,
+    )
+    markup = None
+    if not delivery.is_cadre and notice.purpose is not Purpose.CANCELLED:
+        markup = answer_buttons(t, delivery.meeting.id, with_roster=delivery.leads_cell)
+    try:
+        message = await app.bot.send_message(
+            int(delivery.account.external_id), text, reply_markup=markup
+        )
+    except RetryAfter as exc:
+        wait = (
+            exc.retry_after
+            if isinstance(exc.retry_after, timedelta)
+            else timedelta(seconds=exc.retry_after)
+        )
+        await outbox.retry_later(data.db, notice.id, data.now() + wait, "429")
+        return 0
+    except Forbidden as exc:
+        await outbox.unreachable(data.db, delivery, data.now(), str(exc))
+        return 0
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            await outbox.unreachable(data.db, delivery, data.now(), str(exc))
+        else:
+            log.error("notice %s refused by the Bot API: %s", notice.id, exc)
+            await outbox.failed(data.db, notice.id, data.now(), str(exc))
+        return 0
+    except (NetworkError, TelegramError) as exc:
+        backoff = timedelta(seconds=min(600, 5 * 2 ** min(notice.attempts, 7)))
+        await outbox.retry_later(data.db, notice.id, data.now() + backoff, str(exc))
+        return 0
+    await outbox.sent(data.db, notice.id, str(message.message_id), data.now())
+    return 1

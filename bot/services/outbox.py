@@ -1,0 +1,134 @@
+"""The outbox: which notices are due, and recording how each send ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.meetings import (
+    Answer,
+    Meeting,
+    MeetingStatus,
+    Notice,
+    NoticeState,
+    Purpose,
+    takes_part,
+)
+from bot.domain.models import ChatAccount, Person, Role, Unit
+from bot.storage import accounts, meetings, people, units
+from bot.storage.db import Database
+
+CHANNEL = "telegram"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One claimed notice with everything needed to write and send it."""
+
+    notice: Notice
+    meeting: Meeting
+    unit: Unit
+    parent: Unit | None
+    person: Person
+    account: ChatAccount
+    answer: Answer | None
+
+    @property
+    def is_cadre(self) -> bool:
+        """A cadre following the cell: told, but not asked to answer."""
+        return self.person.unit_id != self.meeting.unit_id
+
+    @property
+    def leads_cell(self) -> bool:
+        """The cell's secretary or deputy: their notice also offers the list of answers."""
+        return not self.is_cadre and self.person.role in (Role.SECRETARY, Role.DEPUTY)
+
+
+async def recover(db: Database) -> int:
+    """At start-up: notices claimed by a process that died go back to the queue."""
+    async with db.transaction() as conn:
+        return await meetings.release_claimed(conn)
+
+
+async def next_due(db: Database) -> datetime | None:
+    """When the earliest waiting notice is due."""
+    async with db.transaction() as conn:
+        return await meetings.next_due(conn)
+
+
+async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
+    """Claim due notices; ones that need not or cannot go are closed here, not returned.
+
+    At most one notice per person per batch, so nobody gets two messages in the same second.
+    """
+    deliveries: list[Delivery] = []
+    async with db.transaction() as conn:
+        batch = await meetings.claim_due(conn, now, limit)
+        seen: set[int] = set()
+        for notice in batch:
+            if notice.person_id in seen:
+                await meetings.postpone(conn, notice.id, now + timedelta(seconds=1))
+                continue
+            seen.add(notice.person_id)
+            delivery, skip = await _load(conn, notice, now)
+            if delivery is None:
+                await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
+            else:
+                deliveries.append(delivery)
+    return deliveries
+
+
+async def _load(
+    conn: aiosqlite.Connection, notice: Notice, now: datetime
+) -> tuple[Delivery | None, str]:
+    meeting = await meetings.get(conn, notice.meeting_id)
+    person = await people.get(conn, notice.person_id)
+    if meeting is None or person is None:
+        return None, "gone"
+    if meeting.revision != notice.revision and notice.purpose is not Purpose.CANCELLED:
+        return None, "superseded"
+    reminder = notice.purpose in (Purpose.NOTICE, Purpose.NUDGE)
+    if reminder and (meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now):
+        return None, "meeting no longer ahead"
+    account = await accounts.of_person(conn, CHANNEL, person.id)
+    if account is None:
+        return None, "not linked"
+    in_cell = person.unit_id == meeting.unit_id
+    if in_cell and not takes_part(person):
+        return None, "exempt"
+    answer = await meetings.answer(conn, meeting.id, person.id)
+    if notice.purpose is Purpose.NUDGE and answer is not None:
+        return None, "already answered"
+    unit = await units.get(conn, meeting.unit_id)
+    assert unit is not None
+    parent = await units.get(conn, unit.parent_id) if unit.parent_id else None
+    return Delivery(notice, meeting, unit, parent, person, account, answer), ""
+
+
+async def sent(db: Database, notice_id: int, message_id: str, now: datetime) -> None:
+    """The notice reached the chat."""
+    async with db.transaction() as conn:
+        await meetings.finish(conn, notice_id, NoticeState.SENT, now=now, message_id=message_id)
+
+
+async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:
+    """The person blocked the bot or never opened it: mark them, so the secretary calls."""
+    async with db.transaction() as conn:
+        await meetings.finish(conn, delivery.notice.id, NoticeState.FAILED, now=now, error=error)
+        await accounts.set_reachable(
+            conn, delivery.account.channel, delivery.account.external_id, False
+        )
+
+
+async def retry_later(db: Database, notice_id: int, until: datetime, error: str) -> None:
+    """A passing failure (429, network): try again later; never dropped."""
+    async with db.transaction() as conn:
+        await meetings.postpone(conn, notice_id, until, error)
+
+
+async def failed(db: Database, notice_id: int, now: datetime, error: str) -> None:
+    """A failure that will not pass by retrying (the Bot API refused the message itself)."""
+    async with db.transaction() as conn:
+        await meetings.finish(conn, notice_id, NoticeState.FAILED, now=now, error=error)

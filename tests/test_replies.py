@@ -1,0 +1,476 @@
+"""Reading members' free-text replies to a meeting notice: bot/domain/replies.py."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.replies import Intent, Reading, ReasonKind, read_reason, read_reply
+
+A, B, U = Intent.ATTEND, Intent.ABSENT, Intent.UNCLEAR
+SICK, WORK, FAMILY, AWAY, OTHER = (
+    ReasonKind.SICK,
+    ReasonKind.WORK,
+    ReasonKind.FAMILY,
+    ReasonKind.AWAY,
+    ReasonKind.OTHER,
+)
+ANY = object()  # reason_text not checked in this row
+
+# (reply, intent, reason kind, reason text)
+ATTENDING = [
+    ("có", A, None, None),
+    ("Có", A, None, None),
+    ("co", A, None, None),
+    ("co a", A, None, None),
+    ("có ạ", A, None, None),
+    ("dạ có", A, None, None),
+    ("Dạ có ạ", A, None, None),
+    ("có em đi", A, None, None),
+    ("cóóó", A, None, None),
+    ("vâng", A, None, None),
+    ("Vâng ạ", A, None, None),
+    ("vâng, em sẽ đến", A, None, None),
+    ("vang em den", A, None, None),
+    ("Dạ vâng em sẽ đến đúng giờ ạ", A, None, None),
+    ("ok", A, None, None),
+    ("OK", A, None, None),
+    ("ok anh", A, None, None),
+    ("oke", A, None, None),
+    ("okie", A, None, None),
+    ("okkkk", A, None, None),
+    ("được", A, None, None),
+    ("dc", A, None, None),
+    ("đc", A, None, None),
+    ("em đi được", A, None, None),
+    ("em di duoc", A, None, None),
+    ("em đi ạ", A, None, None),
+    ("em sẽ có mặt", A, None, None),
+    ("em se co mat", A, None, None),
+    ("có mặt", A, None, None),
+    ("tham dự", A, None, None),
+    ("em tham dự", A, None, None),
+    ("Em sẽ tham dự đầy đủ ạ", A, None, None),
+    ("Tôi sẽ tới", A, None, None),
+    ("nhất trí", A, None, None),
+    ("đồng ý", A, None, None),
+    ("👍", A, None, None),
+    ("👍🏻", A, None, None),
+    ("✅", A, None, None),
+    ("✔️", A, None, None),
+    ("🆗", A, None, None),
+    ("yes", A, None, None),
+    ("sure", A, None, None),
+    ("chắc chắn em đến", A, None, None),
+    ("chac chan em den", A, None, None),
+    ("em đến muộn 15 phút", A, None, None),
+    ("Ok em đến muộn chút nhé", A, None, None),
+    ("em không vắng", A, None, None),
+    ("em khong vang", A, None, None),
+    # Decided: they come; the illness only explains leaving early.
+    ("em đến nhưng phải về sớm vì ốm", A, None, None),
+]
+
+ABSENT_WITH_REASON = [
+    ("em xin phép vắng vì ốm", B, SICK, "ốm"),
+    ("xin vang vi om", B, SICK, "om"),
+    ("vì ốm", B, SICK, "ốm"),
+    ("em ốm", B, SICK, "ốm"),
+    ("Em ốm, không đi được ạ", B, SICK, "ốm"),
+    ("em bị ốm không đi được", B, SICK, "bị ốm không đi được"),
+    ("không khỏe", B, SICK, "không khỏe"),
+    ("ko khoe", B, SICK, "ko khoe"),
+    ("Đ/c Hùng xin vắng vì ốm", B, SICK, "ốm"),
+    (
+        "Kính gửi đồng chí bí thư, tôi xin phép vắng mặt buổi sinh hoạt chi bộ tháng 12 vì lý "
+        "do sức khỏe.",
+        B,
+        SICK,
+        "sức khỏe",
+    ),
+    ("đi công tác không về kịp", B, WORK, "đi công tác không về kịp"),
+    ("k đi đc vì trực cơ quan", B, WORK, "trực cơ quan"),
+    ("Em xin phép vắng mặt do bận công tác", B, WORK, "bận công tác"),
+    ("Lý do: đi công tác", B, WORK, "đi công tác"),
+    ("XIN VANG VI DI CONG TAC", B, WORK, "DI CONG TAC"),
+    ("Tăng ca anh ơi", B, WORK, "Tăng ca"),
+    ("em đi họp cơ quan", B, WORK, "đi họp cơ quan"),
+    ("Em đi công tác Hà Nội đến thứ 6 mới về", B, WORK, ANY),
+    ("Từ thứ 2 đến thứ 6 em đi công tác", B, WORK, ANY),
+    ("nhà có việc", B, FAMILY, "nhà có việc"),
+    ("nha co khach", B, FAMILY, "nha co khach"),
+    ("xin vắng, con em cưới vợ", B, FAMILY, "con em cưới vợ"),
+    # Decided: a relative in hospital keeps the member at home, which is family business.
+    ("bố em đang nằm viện", B, FAMILY, "bố em đang nằm viện"),
+    ("Chồng em ốm phải đi viện", B, FAMILY, "Chồng em ốm phải đi viện"),
+    ("Vâng, em xin phép vắng vì con ốm ạ", B, FAMILY, "con ốm"),
+    ("K đi được. Nhà có giỗ", B, FAMILY, "Nhà có giỗ"),
+    ("Mẹ em mất, em xin vắng", B, FAMILY, "Mẹ em mất"),
+    ("Nhà em có đám cưới", B, FAMILY, ANY),
+    ("em trông cháu", B, FAMILY, "trông cháu"),
+    (
+        "Dạ em chào anh. Em xin phép vắng buổi sinh hoạt tháng này, nhà có việc ạ",
+        B,
+        FAMILY,
+        "nhà có việc",
+    ),
+    ("em đang đi làm ăn ở Bình Dương", B, AWAY, "đang đi làm ăn ở Bình Dương"),
+    ("đang ở quê", B, AWAY, "đang ở quê"),
+    ("Em đi xuất khẩu lao động rồi", B, AWAY, ANY),
+    ("em đi nước ngoài", B, AWAY, "đi nước ngoài"),
+    # "có" here is "I have (something on)", not "yes".
+    ("có việc bận", B, OTHER, "có việc bận"),
+    ("bận việc riêng", B, OTHER, "bận việc riêng"),
+    ("em xin vắng, mưa to đường ngập", B, OTHER, "mưa to đường ngập"),
+    ("xin vắng vì lý do cá nhân", B, OTHER, "cá nhân"),
+    ("xin vắng vì trời tối", B, OTHER, "trời tối"),
+    # Plain "cha" is the negator "chả", so this is "can't go because sick".
+    ("cha di duoc vi om", B, SICK, "om"),
+]
+
+ABSENT_NO_REASON = [
+    ("không", B, None, None),
+    ("ko", B, None, None),
+    ("k", B, None, None),
+    ("K.", B, None, None),
+    ("dạ không ạ", B, None, None),
+    ("k dc", B, None, None),
+    ("không được", B, None, None),
+    ("khong di duoc", B, None, None),
+    ("ko the den", B, None, None),
+    ("em không đến được", B, None, None),
+    ("em không tham dự được", B, None, None),
+    ("xin vắng", B, None, None),
+    ("em xin phép vắng", B, None, None),
+    ("Tôi xin vắng", B, None, None),
+    ("cô xin phép vắng ạ", B, None, None),
+    ("vắng", B, None, None),
+    ("xin nghi", B, None, None),
+    ("Xin phép nghỉ ạ", B, None, None),
+    ("ok em xin vắng", B, None, None),
+    ("vang, k di dc", B, None, None),
+    ("no", B, None, None),
+    ("❌", B, None, None),
+    ("👎", B, None, None),
+    # Decided: "bận" says absent but not why; the bot asks for the reason.
+    ("bận", B, None, None),
+    ("em bận không đi dc", B, None, None),
+]
+
+UNCLEAR = [
+    "",
+    "   ",
+    "?",
+    "??",
+    "để em xem",
+    "chắc có",
+    "có lẽ",
+    "có thể",
+    "em chưa biết",
+    "hỏi gì vậy",
+    "ai đấy",
+    "có hay không cũng được",
+    "có… mà chắc không",
+    "có, xin vắng",
+    "có xin vắng",
+    "chúc mừng sinh nhật",
+    "123",
+    "[Sticker]",
+    "0912345678",
+    "vang",
+    "vang a",
+    "dạ",
+    "🙏",
+    "Chào anh",
+    "Vâng, em đã nhận được thông báo",
+    "có họp không",
+    "em đi được không",
+    "ok không",
+    "Mấy giờ họp ạ",
+    "Họp ở đâu thế",
+    "em đi Hà Nội",
+    "vì trời tối",
+    "em sẽ cố gắng đến",
+    "em nghĩ là em đến được",
+    "Chắc em không đi được đâu",
+    "em muốn đến nhưng bị ốm",
+    "em xin về sớm vì ốm",
+    "Em đến được ạ?",
+    "kkk",
+    "em đến, nhưng cũng xin vắng " + "rất rất dài " * 30,
+]
+
+
+def _check(text: str, intent: Intent, kind: ReasonKind | None, words: object) -> None:
+    reading = read_reply(text)
+    assert reading.intent is intent, (text, reading)
+    assert reading.reason_kind is kind, (text, reading)
+    if words is not ANY:
+        assert reading.reason_text == words, (text, reading)
+
+
+@pytest.mark.parametrize(("text", "intent", "kind", "words"), ATTENDING)
+def test_attending_replies_are_read_as_attending(
+    text: str, intent: Intent, kind: ReasonKind | None, words: object
+) -> None:
+    """Yes, ok, "em sẽ đến", thumbs up, "không vắng" … are attending, with no reason."""
+    _check(text, intent, kind, words)
+
+
+@pytest.mark.parametrize(("text", "intent", "kind", "words"), ABSENT_WITH_REASON)
+def test_absences_with_a_reason_keep_the_kind_and_the_words(
+    text: str, intent: Intent, kind: ReasonKind | None, words: object
+) -> None:
+    """An absence with a reason is classified, and the reason is kept in the person's words."""
+    _check(text, intent, kind, words)
+
+
+@pytest.mark.parametrize(("text", "intent", "kind", "words"), ABSENT_NO_REASON)
+def test_absences_without_a_reason_have_no_reason(
+    text: str, intent: Intent, kind: ReasonKind | None, words: object
+) -> None:
+    """ "không", "k dc", "xin vắng", ❌ … are absences with no reason, so the bot asks for one."""
+    _check(text, intent, kind, words)
+
+
+@pytest.mark.parametrize("text", UNCLEAR)
+def test_unclear_replies_are_never_guessed(text: str) -> None:
+    """Hedges, questions, mixed signals and unrelated text are UNCLEAR, with nothing else."""
+    assert read_reply(text) == Reading(Intent.UNCLEAR)
+
+
+def test_the_table_has_at_least_eighty_real_sounding_replies() -> None:
+    """The behaviour table is broad enough to mean something."""
+    assert len(ATTENDING) + len(ABSENT_WITH_REASON) + len(ABSENT_NO_REASON) + len(UNCLEAR) >= 80
+
+
+@pytest.mark.parametrize(
+    ("with_marks", "without_marks"),
+    [
+        ("có ạ", "co a"),
+        ("em sẽ có mặt", "em se co mat"),
+        ("em đi được", "em di duoc"),
+        ("không đi được", "khong di duoc"),
+        ("xin phép vắng vì ốm", "xin phep vang vi om"),
+        ("đi công tác không về kịp", "di cong tac khong ve kip"),
+        ("nhà có việc", "nha co viec"),
+        ("em đang đi làm ăn xa", "em dang di lam an xa"),
+        ("có việc bận", "co viec ban"),
+        ("không vắng", "khong vang"),
+        ("để em xem", "de em xem"),
+    ],
+)
+def test_diacritics_do_not_change_the_reading(with_marks: str, without_marks: str) -> None:
+    """The same reply typed with or without diacritics reads the same (kind and intent)."""
+    a, b = read_reply(with_marks), read_reply(without_marks)
+    assert (a.intent, a.reason_kind) == (b.intent, b.reason_kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("cơ quan", B),  # "cơ" is not "có": a WORK reason, not a yes
+        ("cô", U),  # the pronoun, not "có"
+        ("em cô đơn", U),
+        ("vàng", U),  # neither "vâng" nor "vắng"
+        ("19 giờ", U),  # "giờ" is not "giỗ"
+        ("Không đi được đâu", B),  # "đâu" is not "đau"
+        ("con nó ốm", B),  # "nó" is not "no"
+    ],
+)
+def test_diacritics_that_are_typed_are_respected(text: str, intent: Intent) -> None:
+    """Where diacritics are typed they tell apart words that fold alike ("có", "cô", "cơ")."""
+    assert read_reply(text).intent is intent
+
+
+def test_a_word_inside_another_is_not_an_answer() -> None:
+    """Words match whole: "k" in "50k" or "kokoko", "co" in "cong tac" are not answers."""
+    assert read_reply("cong tac").reason_kind is WORK
+    assert read_reply("50k").intent is U
+    assert read_reply("kokoko").intent is U
+
+
+def test_reason_text_is_tidy_but_as_typed() -> None:
+    """The reason keeps the person's diacritics and case, without extra spaces or particles."""
+    reading = read_reply("  Em   xin phép vắng  vì   Đi Công Tác   ở Huế ạ.  ")
+    assert reading == Reading(Intent.ABSENT, WORK, "Đi Công Tác ở Huế")
+
+
+def test_reason_text_is_cut_to_a_sensible_length() -> None:
+    """A long reason is kept for the minutes, not as an essay."""
+    reading = read_reply("xin vắng vì ốm " + "rất nặng " * 100)
+    assert reading.intent is B
+    assert reading.reason_text is not None
+    assert len(reading.reason_text) <= 201
+    assert reading.reason_text.endswith("…")
+
+
+def test_reason_kinds_have_vietnamese_labels() -> None:
+    """Each kind of reason has a msgid to show on buttons and in the minutes."""
+    assert [kind.label for kind in ReasonKind] == [
+        "Ốm đau",
+        "Công tác",
+        "Việc gia đình",
+        "Đi làm ăn xa",
+        "Khác",
+    ]
+
+
+# --- read_reason ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("ốm", SICK, "ốm"),
+        ("em bị ốm ạ", SICK, "bị ốm"),
+        ("Xin vắng vì ốm", SICK, "ốm"),
+        ("sot cao", SICK, "sot cao"),
+        ("con ốm", FAMILY, "con ốm"),
+        ("đưa bà đi khám", FAMILY, "đưa bà đi khám"),
+        ("đi công tác", WORK, "đi công tác"),
+        ("trực", WORK, "trực"),
+        ("tăng ca", WORK, "tăng ca"),
+        ("nhà có việc", FAMILY, "nhà có việc"),
+        ("đám giỗ", FAMILY, "đám giỗ"),
+        ("em xin phép vắng, nhà có khách", FAMILY, "nhà có khách"),
+        ("về quê", AWAY, "về quê"),
+        ("đi làm ăn xa", AWAY, "đi làm ăn xa"),
+        ("có việc bận", OTHER, "có việc bận"),
+        ("bận", OTHER, "bận"),
+        ("bận việc riêng", OTHER, "bận việc riêng"),
+        ("mưa to đường ngập", OTHER, "mưa to đường ngập"),
+        ("Mưa to, đường ngập", OTHER, "Mưa to, đường ngập"),
+        ("hỏng xe", OTHER, "hỏng xe"),
+        ("chuyện riêng tư", OTHER, "chuyện riêng tư"),
+    ],
+)
+def test_read_reason_classifies_a_reason(text: str, kind: ReasonKind, words: str) -> None:
+    """A reason typed when asked is classified; an unknown but real one is OTHER, as typed."""
+    assert read_reason(text) == (kind, words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "?",
+        "...",
+        "không",
+        "ko",
+        "k",
+        "không có",
+        "không có lý do",
+        "ko co ly do gi",
+        "không biết",
+        "có",
+        "vâng",
+        "vang a",
+        "ok",
+        "😷",
+        "👍",
+        "123",
+        "hỏi gì vậy?",
+        "em xin vắng",
+    ],
+)
+def test_read_reason_finds_no_reason_in_empty_or_refusing_text(text: str) -> None:
+    """Empty text, "không", "?", emoji only, a bare yes or a question hold no usable reason."""
+    assert read_reason(text) is None
+
+
+# --- Robustness ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=4096))
+def test_read_reply_never_raises_and_keeps_reasons_for_absences(text: str) -> None:
+    """Any text gives a Reading; reason fields are set only for ABSENT, and together."""
+    reading = read_reply(text)
+    assert isinstance(reading, Reading)
+    if reading.intent is not Intent.ABSENT:
+        assert reading.reason_kind is None
+        assert reading.reason_text is None
+    assert (reading.reason_kind is None) == (reading.reason_text is None)
+
+
+# Answer words, with and without diacritics, and the signs between them.
+SALAD_WORDS = (
+    "có co không k ko đi di được dc vắng vang vâng xin phép vì ốm om em anh ạ , . ? bận đến den "
+    "muộn chắc nhà việc đám cưới 👍 ❌ lý do :"
+)
+SALAD = [*SALAD_WORDS.split(), "\n"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(SALAD), max_size=400))
+def test_read_reply_is_consistent_on_answer_like_word_salad(words: list[str]) -> None:
+    """Random mixes of answer words never raise and never give a reason without an absence."""
+    reading = read_reply(" ".join(words))
+    if reading.intent is not Intent.ABSENT:
+        assert reading.reason_kind is None
+        assert reading.reason_text is None
+    reason = read_reason(" ".join(words))
+    assert reason is None or (isinstance(reason[0], ReasonKind) and reason[1].strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=4096))
+def test_read_reason_never_raises(text: str) -> None:
+    """Any text gives None or a kind with non-empty words."""
+    reason = read_reason(text)
+    assert reason is None or (isinstance(reason[0], ReasonKind) and reason[1].strip())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00\x01\x02\x1b[31mcó\x7f",
+        "\u202ecó\u202c",  # right-to-left override
+        "مرحبا بكم في الاجتماع",
+        "שלום",
+        "\ud800\udfff",  # lone surrogates
+        "\u0301\u0301\u0301",  # combining marks with nothing to combine with
+        "c\u0301o\u0301",  # decomposed "có"
+        "\ufeffcó",
+        "có\u200bmặt",
+        "🙏" * 4096,
+    ],
+)
+def test_odd_unicode_is_read_without_error(text: str) -> None:
+    """Control characters, RTL text, surrogates, zero-width and combining marks never raise."""
+    assert isinstance(read_reply(text), Reading)
+    read_reason(text)
+
+
+def test_decomposed_diacritics_read_like_composed_ones() -> None:
+    """Text typed with combining marks (NFD) reads like the usual composed form."""
+    assert read_reply("xin va\u0306\u0301ng vi\u0300 o\u0302\u0301m") == Reading(B, SICK, "ốm")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "không " * 800,
+        "có " * 1365,
+        "đi " * 1365,
+        "vì " * 1365,
+        "k đi đc vì " * 400,
+        "em " * 1364 + "đi",
+        "có em " * 682,
+        "a" * 4096,
+        "?" * 4096,
+        "😀" * 4096,
+        "xin phép vắng mặt " * 227,
+    ],
+)
+def test_long_replies_are_read_in_linear_time(text: str) -> None:
+    """A 4,096-character reply of any shape is read quickly (no backtracking blow-up)."""
+    started = time.perf_counter()
+    read_reply(text[:4096])
+    read_reason(text[:4096])
+    assert time.perf_counter() - started < 2.0
