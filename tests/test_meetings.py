@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
 from bot.domain.meetings import NoticeState
@@ -382,3 +384,26 @@ async def test_reply_after_the_meeting_is_told_it_is_over(
     clock.moment = at_local(4, 9, 0)
     replies = await binh.press("✅ Tham dự")
     assert "đã qua" in replies.text
+
+
+async def test_member_added_later_gets_the_notice(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
+) -> None:
+    """Someone imported after the meeting was planned is told at the next planning round."""
+    from bot.handlers.notices import plan_ahead
+    from tests.helpers import seed
+
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    clock.moment = at_local(30, 19, 31, month=11)
+    await deliver(app, clock, sim)
+    extra = Path(config.storage.path + ".csv")
+    extra.write_text(  # noqa: ASYNC240 - a tiny file in a test
+        "đơn vị,họ và tên,vai trò\nĐảng bộ xã Thượng Kiệm / Chi bộ xóm 9,Cao Thị Mới,đảng viên\n",
+        encoding="utf-8",
+    )
+    report = await seed(config, extra, now=clock.now())
+    newcomer = await linked(sim, {r.name: r.code for r in report.invites}, "Cao Thị Mới")
+    await plan_ahead(app)
+    await deliver(app, clock, sim)
+    assert len(_notices(newcomer)) == 1
+    assert len(_notices(binh)) == 1

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.simulator import FakeTelegram, SimUser
+from bot.storage.db import Database
 from tests.helpers import TOKEN, codes, make_config, seed
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,8 +33,8 @@ async def _start(config_file: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def _wait_for(user: SimUser, count: int, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_for(user: SimUser, count: int, seconds: float) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
     while _notices(user) < count:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{user.name}: {_notices(user)} notices, wanted {count}")
@@ -68,13 +69,13 @@ async def test_minute_reminders_survive_sigkill(sim: FakeTelegram, tmp_path: Pat
         moved = await people["Nguyễn Văn An"].send(f"/lichhop {start:%d/%m/%Y %H:%M} Nhà văn hóa")
         assert "Đã đổi lịch" in moved.text
         for user in people.values():
-            await _wait_for(user, 1, timeout=150)
+            await _wait_for(user, 1, seconds=150)
         await people["Trần Thị Bình"].send("co a")
         process.send_signal(signal.SIGKILL)
         await process.wait()
         process = await _start(config_file)
         for user in people.values():
-            await _wait_for(user, 2, timeout=150)
+            await _wait_for(user, 2, seconds=150)
         await sim.wait_quiet(settle=2)
         assert {name: _notices(user) for name, user in people.items()} == dict.fromkeys(names, 2)
         answer = await people["Trần Thị Bình"].send("/lichhop")
@@ -83,3 +84,17 @@ async def test_minute_reminders_survive_sigkill(sim: FakeTelegram, tmp_path: Pat
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.communicate(), timeout=30)
+    db = await Database.open(config.storage.path)
+    try:
+        async with db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT state, COUNT(*) FROM notices WHERE purpose = 'notice' "
+                "AND state IN ('sent', 'sending', 'pending') "
+                "AND meeting_id IN (SELECT id FROM meetings WHERE revision = 2) GROUP BY state"
+            )
+            answered = await conn.execute_fetchall("SELECT intent FROM answers")
+    finally:
+        await db.close()
+    # Three members and the cadre, two offsets each: all sent, none left half-way.
+    assert [tuple(r) for r in rows] == [("sent", 8)]
+    assert [r[0] for r in answered] == ["attend"]

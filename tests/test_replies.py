@@ -97,6 +97,7 @@ ABSENT_WITH_REASON = [
     ("Lý do: đi công tác", B, WORK, "đi công tác"),
     ("XIN VANG VI DI CONG TAC", B, WORK, "DI CONG TAC"),
     ("Tăng ca anh ơi", B, WORK, "Tăng ca"),
+    ("Hôm nay em trực không về họp được", B, WORK, "Hôm nay em trực không về họp được"),
     ("em đi họp cơ quan", B, WORK, "đi họp cơ quan"),
     ("Em đi công tác Hà Nội đến thứ 6 mới về", B, WORK, ANY),
     ("Từ thứ 2 đến thứ 6 em đi công tác", B, WORK, ANY),
@@ -376,6 +377,8 @@ def test_read_reason_classifies_a_reason(text: str, kind: ReasonKind, words: str
         "123",
         "hỏi gì vậy?",
         "em xin vắng",
+        "Xin phép chi bộ cho em vắng buổi này ạ",
+        "em k đi được đâu anh ạ",
     ],
 )
 def test_read_reason_finds_no_reason_in_empty_or_refusing_text(text: str) -> None:

@@ -125,6 +125,8 @@ _ABSENT = (
     "xin vắng mặt", "xin phép vắng mặt", "báo vắng", "cho vắng", "vắng họp", "xin nghỉ",
     "xin phép nghỉ", "nghỉ", "nghỉ họp", "không về", "không về kịp", "không về được",
     "không kịp", "chưa về", "chưa về kịp", "không tiện",
+    # Else "không về" (absent) would leave "họp được" standing as an attend word.
+    "không về họp", "không về dự", "chưa về họp",
 )  # fmt: skip
 # "bận" says absent but not why: the bot asks for the reason. Given as the reason ("vì bận") it
 # is taken as one.
@@ -241,8 +243,15 @@ _TRAILING_PARTICLES = frozenset(
     for word in ("ạ", "ạh", "ah", "ak", "nhé", "nha", "nhá", "nhỉ", "ơi", "ha", "anh", "chị")
 )
 # Said when asked for a reason, these are no reason at all.
-# "vang" typed plain is "vâng" as often as "vắng", and neither is a reason.
-_NO_REASON_WORDS = frozenset(fold(word) for word in ("chịu", "lý", "do", "xin", "phép", "vang"))
+# "vang" typed plain is "vâng" as often as "vắng", and neither is a reason; the rest is talk of
+# the meeting itself ("cho em vắng buổi này", "không đi được đâu").
+_NO_REASON_WORDS = frozenset(
+    fold(word)
+    for word in (
+        "chịu", "lý", "do", "xin", "phép", "vang", "cho", "buổi", "hôm", "nay", "tháng", "họp",
+        "sinh", "hoạt", "đâu", "lần", "kỳ",
+    )
+)  # fmt: skip
 
 # Clause ends; "," too, since "có, xin vắng" is two answers. ":" is not ("lý do: ốm").
 _CLAUSE_MARKS = frozenset(",.;!?…\n\r\u2028\u2029，。；！？")

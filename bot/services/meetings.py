@@ -68,9 +68,16 @@ class Rules:
 
 
 async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Meeting]:
-    """Create each cell's next monthly meeting if it does not exist yet, with its notices."""
+    """Create each cell's next monthly meeting if it does not exist yet, with its notices.
+
+    Meetings already ahead are planned again: people added to a cell since (a re-import, a
+    member back from exemption) get their notices; rows already there are left as they are.
+    """
     created = []
     async with db.transaction() as conn:
+        for meeting in await meetings.scheduled_after(conn, now):
+            told = await meetings.told(conn, meeting.id)
+            await _plan(conn, meeting, rules, now, already_told=told)
         for cell in await units.cells(conn):
             own = await meetings.slot(conn, cell.id)
             start = next_slot_start(own or rules.default_slot, now, rules.tz)

@@ -128,6 +128,15 @@ async def upcoming(
         return [_meeting(row) for row in await cur.fetchall()]
 
 
+async def scheduled_after(conn: aiosqlite.Connection, since: datetime) -> list[Meeting]:
+    """Every scheduled meeting of every cell starting after `since`."""
+    async with conn.execute(
+        _MEETING + " WHERE status = 'scheduled' AND starts_at > ? ORDER BY starts_at, id",
+        (ts(since),),
+    ) as cur:
+        return [_meeting(row) for row in await cur.fetchall()]
+
+
 async def insert(
     conn: aiosqlite.Connection,
     *,
