@@ -89,8 +89,10 @@ def _setup_logging(config: Config) -> None:
 
 def _run(config: Config, t: Translator) -> int:
     from bot.app import run
+    from bot.handlers.context import read_card
 
     token = token_from_env(os.environ)
+    read_card(config)  # a broken scorecard file stops here, with its reason
     run(config, token)
     return 0
 

@@ -87,6 +87,21 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class ScorecardConfig:
+    """[scorecard]: the card meetings are scored on; empty means the default card."""
+
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """[rules]: the attendance rules the bot watches."""
+
+    # A cell with no meeting held by this day of the month is flagged.
+    meeting_deadline_day: int = 25
+
+
+@dataclass(frozen=True)
 class InvitesConfig:
     """[invites]: how long an invite code stays valid."""
 
@@ -104,6 +119,8 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     invites: InvitesConfig = field(default_factory=InvitesConfig)
+    scorecard: ScorecardConfig = field(default_factory=ScorecardConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -134,6 +151,12 @@ def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
             N_("{path} không phải TOML hợp lệ: {error}"), path=path, error=exc
         ) from exc
     config = parse_config(raw)
+    if config.scorecard.path and not Path(config.scorecard.path).is_absolute():
+        anchor = base_dir if base_dir is not None else path.parent
+        config = dataclasses.replace(
+            config,
+            scorecard=ScorecardConfig(path=str((anchor / config.scorecard.path).resolve())),
+        )
     storage = Path(config.storage.path)
     if not storage.is_absolute():
         # A relative database path is read from the config file's folder, not the cwd.
@@ -247,6 +270,10 @@ def _check(config: Config) -> None:
     if not 1 <= config.digest.monthly_day <= 28:
         raise ConfigError(
             N_("{key} phải từ {low} đến {high}"), key="digest.monthly_day", low=1, high=28
+        )
+    if not 1 <= config.rules.meeting_deadline_day <= 28:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"), key="rules.meeting_deadline_day", low=1, high=28
         )
     if not 1 <= config.invites.valid_days <= 365:
         raise ConfigError(

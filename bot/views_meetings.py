@@ -90,7 +90,7 @@ def notice_text(
         return "\n".join(lines)
     heading = {
         Purpose.NOTICE: t._("📢 THÔNG BÁO SINH HOẠT CHI BỘ"),
-        Purpose.NUDGE: t._("🔔 NHẮC LẠI: đồng chí chưa báo tham dự"),
+        Purpose.NUDGE: t._("🔔 NHẮC LẠI: đồng chí chưa báo tham dự hay vắng"),
         Purpose.MOVED: t._("🔄 THAY ĐỔI LỊCH SINH HOẠT"),
     }[purpose]
     intro = {
@@ -159,8 +159,8 @@ def roster_text(
     sections = [
         (t._("⏳ Xin vắng, chưa nói lý do: {n}"), roster.absent_no_reason, True),
         (t._("❓ Chưa trả lời: {n}"), roster.not_answered, True),
-        (t._("📵 Chưa kết nối Telegram (cần gọi điện): {n}"), roster.not_linked, True),
-        (t._("⚠️ Không nhắn được (đã chặn bot) (cần gọi điện): {n}"), roster.unreachable, True),
+        (t._("📵 Chưa kết nối với Trợ lý (cần gọi điện): {n}"), roster.not_linked, True),
+        (t._("⚠️ Không nhắn được vì đã chặn bot (cần gọi điện): {n}"), roster.unreachable, True),
         (t._("Miễn sinh hoạt: {n}"), roster.exempt, False),
     ]
     for label, group, phone in sections:

@@ -214,7 +214,7 @@ async def test_secretary_list_groups_everyone(
     assert "Lê Thị Mai: ốm" in text
     assert "Không nhắn được" in text
     assert "Phạm Văn Dũng (0904561238)" in text
-    assert "Chưa kết nối Telegram" in text
+    assert "Chưa kết nối với Trợ lý" in text
     assert "Nguyễn Thị Lan" in text  # not linked, no phone
     assert "Miễn sinh hoạt: 2" in text
 

@@ -17,14 +17,20 @@ class Action(enum.StrEnum):
     SCHEDULE = "schedule"  # see the cell's next meeting
     SCHEDULE_CHANGE = "schedule_change"  # move, cancel, set kind or topic of a meeting
     ROSTER = "roster"  # see who answered what for a meeting
+    ROLLCALL = "rollcall"  # take the roll-call in the room, end the meeting
+    SCORE = "score"  # fill the cell's scorecard (its own column)
+    SCORE_UPPER = "score_upper"  # fill the "cấp trên chấm" column of a cell followed
+    ME = "me"  # one's own record
     MEMBERS = "members"  # see and manage a cell's members
     INVITE = "invite"  # issue an invite code for a cell's member
 
 
 # Actions any linked person may take, about themselves.
-_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL, Action.SCHEDULE})
+_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL, Action.SCHEDULE, Action.ME})
 # Actions on a cell, for the people who run it.
-_CELL_LEADERS = frozenset({Action.SCHEDULE_CHANGE, Action.MEMBERS, Action.INVITE})
+_CELL_LEADERS = frozenset(
+    {Action.SCHEDULE_CHANGE, Action.ROLLCALL, Action.SCORE, Action.MEMBERS, Action.INVITE}
+)
 # Actions on a cell that the cadres following it may also take.
 _CELL_WATCHERS = frozenset({Action.ROSTER})
 
@@ -63,8 +69,11 @@ def may(actor: Actor | None, action: Action, unit_id: int | None = None) -> bool
     leads = actor.role.leads_cell and unit_id is not None and unit_id == actor.unit.id
     if action in _CELL_LEADERS:
         return leads
+    follows = unit_id is not None and unit_id in actor.followed_ids
     if action in _CELL_WATCHERS:
-        return leads or (unit_id is not None and unit_id in actor.followed_ids)
+        return leads or follows
+    if action is Action.SCORE_UPPER:
+        return follows
     return False
 
 
@@ -76,6 +85,6 @@ def actions_for(actor: Actor | None) -> list[Action]:
 
 
 def _home_unit_for(actor: Actor, action: Action) -> int | None:
-    if action in _CELL_WATCHERS and not actor.role.leads_cell and actor.followed:
-        return actor.followed[0].id
+    if action is Action.SCORE_UPPER or (action in _CELL_WATCHERS and not actor.role.leads_cell):
+        return actor.followed[0].id if actor.followed else None
     return actor.unit.id if action in _CELL_LEADERS | _CELL_WATCHERS else None

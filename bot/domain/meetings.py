@@ -30,6 +30,8 @@ class Purpose(enum.StrEnum):
     NUDGE = "nudge"
     MOVED = "moved"
     CANCELLED = "cancelled"
+    RATING = "rating"
+    FLAG = "flag"
 
 
 class NoticeState(enum.StrEnum):
@@ -57,10 +59,24 @@ class Meeting:
     status: MeetingStatus
     cancel_reason: str
     revision: int
+    started_at: datetime | None = None
+    rollcall_closed_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def duration_minutes(self) -> int | None:
+        """From the roll-call's opening to the end, once the meeting has ended."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds() // 60)
 
     def takes_answers(self, now: datetime) -> bool:
         """Whether members may still answer or change their answer."""
-        return self.status is MeetingStatus.SCHEDULED and now < self.starts_at + ANSWER_GRACE
+        return (
+            self.status is MeetingStatus.SCHEDULED
+            and self.rollcall_closed_at is None
+            and now < self.starts_at + ANSWER_GRACE
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,7 @@ class Notice:
     due_at: datetime
     state: NoticeState
     attempts: int
+    ref: str = ""
 
 
 _COMMITTEE = (Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE)

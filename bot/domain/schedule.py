@@ -408,9 +408,11 @@ M_NO_TIME = N_("Chưa có giờ họp: hãy ghi giờ ngay sau ngày.")
 M_EMPTY_CLOCK = N_("Chưa ghi giờ.")
 M_NOT_A_TIME = N_("«{text}» không phải giờ: hãy ghi như 19:30, 19h30 hoặc 7 giờ 30 tối.")
 M_BAD_CLOCK = N_("«{text}» không phải giờ hợp lệ: giờ từ 0 đến 23, phút từ 0 đến 59.")
-M_BAD_PERIOD = N_("«{text}»: {hour} giờ không phải giờ buổi {period}.")
+M_BAD_PERIOD = N_("«{text}»: {hour} giờ không thuộc buổi {period}.")
 M_PAST = N_("{when} đã qua: hãy chọn một lúc sắp tới.")
-M_TOO_FAR = N_("Ngày {date} xa quá {months} tháng: chỉ hẹn được trong {months} tháng tới.")
+M_TOO_FAR = N_(
+    "Ngày {date} quá xa (hơn {months} tháng nữa): chỉ hẹn được trong {months} tháng tới."
+)
 M_PLACE_TOO_LONG = N_("Địa điểm dài quá {limit} ký tự (đang có {length}); hãy ghi gọn hơn.")
 M_NOT_A_DAY = N_(
     "«{text}» không phải ngày trong tháng: hãy ghi một số từ 1 đến 28 hoặc «cuối tháng»."

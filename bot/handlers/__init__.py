@@ -14,8 +14,12 @@ from bot.handlers import (
     help,
     identity,
     language,
+    me,
     meetings,
     members,
+    ratings,
+    rollcall,
+    scoring,
     start,
 )
 
@@ -32,6 +36,10 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *language.HANDLERS,
         *members.HANDLERS,
         *meetings.HANDLERS,
+        *rollcall.HANDLERS,
+        *scoring.HANDLERS,
+        *me.HANDLERS,
+        *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
         *answers.HANDLERS,  # its free-text reader takes all plain text: keep it after commands
         *fallback.HANDLERS,
     ],

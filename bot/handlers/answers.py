@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.domain.replies import Intent, ReasonKind, read_reason, read_reply
+from bot.handlers import scoring as scoring_handlers
 from bot.handlers.commands import not_linked_text
 from bot.handlers.context import ChiboContext
 from bot.handlers.keyboards import ATTEND, REASON, answer_buttons, reason_buttons
@@ -87,6 +88,8 @@ async def text_reply(update: Update, context: ChiboContext) -> None:
     t, actor = context.t, context.actor
     if actor is None:
         await message.reply_text(not_linked_text(t))
+        return
+    if await scoring_handlers.take_text(message, context):
         return
     meeting = await meetings.meeting_for_reply(context.db, actor.person, context.now())
     if meeting is None:

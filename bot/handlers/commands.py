@@ -37,6 +37,10 @@ class Command:
 COMMANDS = (
     Command("trogiup", "help", Action.HELP, N_("các việc đồng chí có thể làm")),
     Command("lichhop", "schedule", Action.SCHEDULE, N_("lịch sinh hoạt chi bộ sắp tới")),
+    Command("diemdanh", "rollcall", Action.ROLLCALL, N_("điểm danh trong buổi sinh hoạt")),
+    Command("chamdiem", "score", Action.SCORE, N_("chấm điểm chất lượng buổi sinh hoạt")),
+    Command("chamdiem", "score", Action.SCORE_UPPER, N_("chấm cột «cấp trên chấm»")),
+    Command("cuatoi", "me", Action.ME, N_("các buổi sinh hoạt và điểm danh của tôi")),
     Command("thanhvien", "members", Action.MEMBERS, N_("đảng viên của chi bộ và việc kết nối")),
     Command("moi", "invite", Action.INVITE, N_("cấp mã mời cho một đảng viên")),
     Command("ngonngu", "language", Action.LANGUAGE, N_("đổi ngôn ngữ: Tiếng Việt / English")),
@@ -49,7 +53,12 @@ BY_ACTION = {command.action: command for command in COMMANDS}
 def commands_for(actor: Actor | None) -> list[Command]:
     """The commands this person can use, in menu order."""
     allowed = set(actions_for(actor))
-    return [command for command in COMMANDS if command.action in allowed]
+    found: dict[str, Command] = {}
+    for command in COMMANDS:
+        # /chamdiem serves two actions; a person allowed both sees it once.
+        if command.action in allowed:
+            found.setdefault(command.vi, command)
+    return list(found.values())
 
 
 def menu(t: Translator, actor: Actor | None) -> list[BotCommand]:

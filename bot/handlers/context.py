@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.domain.access import Actor
+from bot.domain.models import N_
+from bot.domain.scorecard import Card, CardError, default_card, load_card
 from bot.i18n import Catalogs, Translator
 from bot.services.meetings import Rules
 from bot.storage.db import Database
@@ -24,6 +27,7 @@ class BotData:
         self._db: Database | None = None
         self._catalogs: Catalogs | None = None
         self._rules: Rules | None = None
+        self._card: Card | None = None
         self.clock: Callable[[], datetime] | None = None
 
     @property
@@ -43,6 +47,13 @@ class BotData:
         if self._rules is None:
             self._rules = Rules.from_config(self._config)
         return self._rules
+
+    @property
+    def card(self) -> Card:
+        """The scorecard meetings are scored on (the default, or the file in the config)."""
+        if self._card is None:
+            self._card = read_card(self.config)
+        return self._card
 
     @property
     def db(self) -> Database:
@@ -68,6 +79,16 @@ class BotData:
         """The current moment, from the injected clock."""
         assert self.clock is not None
         return self.clock()
+
+
+def read_card(config: Config) -> Card:
+    """The configured scorecard; a broken card file stops start-up with its reason."""
+    if not config.scorecard.path:
+        return default_card()
+    card = load_card(Path(config.scorecard.path))
+    if isinstance(card, CardError):
+        raise ConfigError(N_("scorecard.path: {error}"), error=card.render(lambda m: m))
+    return card
 
 
 class ChiboContext(

@@ -6,12 +6,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.replies import ReasonKind
 from bot.i18n import Translator
+from bot.views_rollcall import RATING_LABELS, RATINGS
 
 # Callback data: "<prefix>:<meeting id>[:<value>]"; every handler re-checks who presses.
 ATTEND = "att"
 REASON = "rsn"
 ROSTER = "lst"
 KIND = "knd"
+RATE = "rt"
 
 
 def answer_buttons(
@@ -43,3 +45,23 @@ def reason_buttons(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
         for kind in ReasonKind
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def rating_buttons(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    """Tốt / Khá / Trung bình / Kém."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t._(RATING_LABELS[r]), callback_data=f"{RATE}:{meeting_id}:{r}"
+                )
+                for r in RATINGS[:2]
+            ],
+            [
+                InlineKeyboardButton(
+                    t._(RATING_LABELS[r]), callback_data=f"{RATE}:{meeting_id}:{r}"
+                )
+                for r in RATINGS[2:]
+            ],
+        ]
+    )

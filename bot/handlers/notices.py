@@ -7,15 +7,18 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.domain.meetings import Purpose
 from bot.handlers.context import BotData
-from bot.handlers.keyboards import answer_buttons
-from bot.services import meetings, outbox
+from bot.handlers.keyboards import answer_buttons, rating_buttons
+from bot.i18n import Translator
+from bot.services import meetings, outbox, rollcall
 from bot.services.outbox import Delivery
 from bot.views_meetings import notice_text
+from bot.views_rollcall import flag_text, rating_request_text
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ async def plan_ahead(app: App) -> None:
     """Create the meetings that are due to exist, then wake the outbox."""
     data: BotData = app.bot_data
     await meetings.ensure_upcoming(data.db, data.rules, data.now())
+    await rollcall.check_missing_meetings(
+        data.db, data.rules, data.config.rules.meeting_deadline_day, data.now()
+    )
     await schedule_outbox(app)
 
 
@@ -85,25 +91,40 @@ async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await plan_ahead(context.application)
 
 
+def _render(
+    t: Translator, delivery: Delivery, data: BotData
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of one outbox message."""
+    purpose, meeting = delivery.notice.purpose, delivery.meeting
+    if purpose is Purpose.RATING:
+        text = rating_request_text(t, meeting, delivery.unit, data.rules.tz)
+        return text, rating_buttons(t, meeting.id)
+    if purpose is Purpose.FLAG:
+        assert delivery.flag is not None
+        kind, params, name = delivery.flag
+        return flag_text(t, kind, params, name, delivery.unit), None
+    text = notice_text(
+        t,
+        purpose=purpose,
+        meeting=meeting,
+        unit=delivery.unit,
+        person=delivery.person,
+        is_cadre=delivery.is_cadre,
+        answer=delivery.answer,
+        tz=data.rules.tz,
+    )
+    if delivery.is_cadre or purpose is Purpose.CANCELLED:
+        return text, None
+    return text, answer_buttons(t, meeting.id, with_roster=delivery.leads_cell)
+
+
 async def _send(app: App, delivery: Delivery) -> int:
     """Send one notice and record how it ended; a passing failure is retried, never dropped."""
     data: BotData = app.bot_data
     person = delivery.person
     t = data.catalogs.pick(person.language, delivery.account.language_code)
     notice = delivery.notice
-    text = notice_text(
-        t,
-        purpose=notice.purpose,
-        meeting=delivery.meeting,
-        unit=delivery.unit,
-        person=person,
-        is_cadre=delivery.is_cadre,
-        answer=delivery.answer,
-        tz=data.rules.tz,
-    )
-    markup = None
-    if not delivery.is_cadre and notice.purpose is not Purpose.CANCELLED:
-        markup = answer_buttons(t, delivery.meeting.id, with_roster=delivery.leads_cell)
+    text, markup = _render(t, delivery, data)
     try:
         message = await app.bot.send_message(
             int(delivery.account.external_id), text, reply_markup=markup

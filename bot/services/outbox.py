@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from bot.domain.meetings import (
     takes_part,
 )
 from bot.domain.models import ChatAccount, Person, Role, Unit
-from bot.storage import accounts, meetings, people, units
+from bot.storage import accounts, meetings, people, rollcall, units
 from bot.storage.db import Database
 
 CHANNEL = "telegram"
@@ -34,6 +35,7 @@ class Delivery:
     person: Person
     account: ChatAccount
     answer: Answer | None
+    flag: tuple[str, dict[str, str], str] | None = None  # kind, params, the member's name
 
     @property
     def is_cadre(self) -> bool:
@@ -68,14 +70,13 @@ async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
         batch = await meetings.claim_due(conn, now, limit)
         seen: set[int] = set()
         for notice in batch:
-            if notice.person_id in seen:
-                await meetings.postpone(conn, notice.id, now + timedelta(seconds=1))
-                continue
-            seen.add(notice.person_id)
             delivery, skip = await _load(conn, notice, now)
             if delivery is None:
                 await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
+            elif notice.person_id in seen:
+                await meetings.postpone(conn, notice.id, now + timedelta(seconds=1))
             else:
+                seen.add(notice.person_id)
                 deliveries.append(delivery)
     return deliveries
 
@@ -87,24 +88,44 @@ async def _load(
     person = await people.get(conn, notice.person_id)
     if meeting is None or person is None:
         return None, "gone"
-    if meeting.revision != notice.revision and notice.purpose is not Purpose.CANCELLED:
-        return None, "superseded"
     reminder = notice.purpose in (Purpose.NOTICE, Purpose.NUDGE)
+    after = notice.purpose in (Purpose.RATING, Purpose.FLAG)
+    if meeting.revision != notice.revision and (reminder or notice.purpose is Purpose.MOVED):
+        return None, "superseded"
     if reminder and (meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now):
         return None, "meeting no longer ahead"
     account = await accounts.of_person(conn, CHANNEL, person.id)
     if account is None:
         return None, "not linked"
     in_cell = person.unit_id == meeting.unit_id
-    if in_cell and not takes_part(person):
+    if in_cell and not takes_part(person) and not after:
         return None, "exempt"
     answer = await meetings.answer(conn, meeting.id, person.id)
     if notice.purpose is Purpose.NUDGE and answer is not None:
         return None, "already answered"
+    if notice.purpose is Purpose.RATING and await rollcall.rating_of(conn, meeting.id, person.id):
+        return None, "already rated"
+    flag = None
+    if notice.purpose is Purpose.FLAG:
+        flag = await _flag(conn, notice.ref)
+        if flag is None:
+            return None, "flag cleared"
     unit = await units.get(conn, meeting.unit_id)
     assert unit is not None
     parent = await units.get(conn, unit.parent_id) if unit.parent_id else None
-    return Delivery(notice, meeting, unit, parent, person, account, answer), ""
+    return Delivery(notice, meeting, unit, parent, person, account, answer, flag), ""
+
+
+async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:
+    """A flag that still holds, with the name of the member it is about."""
+    async with conn.execute(
+        "SELECT kind, params, person_id FROM flags WHERE key = ? AND cleared_at IS NULL", (key,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    person = await people.get(conn, row[2]) if row[2] else None
+    return row[0], json.loads(row[1]), person.full_name if person else ""
 
 
 async def sent(db: Database, notice_id: int, message_id: str, now: datetime) -> None:

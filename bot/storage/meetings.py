@@ -18,15 +18,15 @@ from bot.domain.meetings import (
 )
 from bot.domain.replies import Intent, ReasonKind
 from bot.domain.schedule import MeetingKind, Slot
-from bot.storage._util import dt, ts
+from bot.storage._util import dt, maybe_dt, ts
 
 _MEETING = (
-    "SELECT id, unit_id, kind, month, starts_at, place, topic, status, cancel_reason, revision "
-    "FROM meetings"
+    "SELECT id, unit_id, kind, month, starts_at, place, topic, status, cancel_reason, revision, "
+    "started_at, rollcall_closed_at, ended_at FROM meetings"
 )
 _NOTICE = (
     "SELECT id, meeting_id, person_id, purpose, revision, offset_minutes, due_at, state, "
-    "attempts FROM notices"
+    "attempts, ref FROM notices"
 )
 _ANSWER = (
     "SELECT meeting_id, person_id, intent, reason_kind, reason_text, via, answered_at FROM answers"
@@ -45,6 +45,9 @@ def _meeting(row: aiosqlite.Row) -> Meeting:
         status=MeetingStatus(row["status"]),
         cancel_reason=row["cancel_reason"],
         revision=row["revision"],
+        started_at=maybe_dt(row["started_at"]),
+        rollcall_closed_at=maybe_dt(row["rollcall_closed_at"]),
+        ended_at=maybe_dt(row["ended_at"]),
     )
 
 
@@ -59,6 +62,7 @@ def _notice(row: aiosqlite.Row) -> Notice:
         due_at=dt(row["due_at"]),
         state=NoticeState(row["state"]),
         attempts=row["attempts"],
+        ref=row["ref"],
     )
 
 
@@ -192,6 +196,7 @@ class NewNotice:
     purpose: Purpose
     offset_minutes: int
     due_at: datetime
+    ref: str = ""
 
 
 async def add_notices(
@@ -206,13 +211,14 @@ async def add_notices(
             meeting.revision,
             n.offset_minutes,
             ts(n.due_at),
+            n.ref,
         )
         for n in notices
     ]
     before = conn.total_changes
     await conn.executemany(
-        "INSERT INTO notices (meeting_id, person_id, purpose, revision, offset_minutes, due_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO notices (meeting_id, person_id, purpose, revision, offset_minutes, due_at, "
+        "ref) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
     return conn.total_changes - before

@@ -33,7 +33,8 @@ CREATE TABLE notices (
     id INTEGER PRIMARY KEY,
     meeting_id INTEGER NOT NULL REFERENCES meetings (id),
     person_id INTEGER NOT NULL REFERENCES people (id),
-    purpose TEXT NOT NULL CHECK (purpose IN ('notice', 'nudge', 'moved', 'cancelled')),
+    purpose TEXT NOT NULL
+        CHECK (purpose IN ('notice', 'nudge', 'moved', 'cancelled', 'rating', 'flag')),
     revision INTEGER NOT NULL,
     offset_minutes INTEGER NOT NULL,
     due_at TEXT NOT NULL,
@@ -43,7 +44,9 @@ CREATE TABLE notices (
     sent_at TEXT,
     message_id TEXT,
     error TEXT NOT NULL DEFAULT '',
-    UNIQUE (meeting_id, person_id, purpose, revision, offset_minutes)
+    -- What else the message is about (a flag's key), for messages that are not reminders.
+    ref TEXT NOT NULL DEFAULT '',
+    UNIQUE (meeting_id, person_id, purpose, revision, offset_minutes, ref)
 );
 
 CREATE INDEX notices_due ON notices (state, due_at);
