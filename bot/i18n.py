@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale
@@ -79,7 +80,7 @@ class Translator:
         """A date and time as 19:30 03/12/2026."""
         return format_datetime(moment, "HH:mm dd/MM/yyyy", locale=self.lang)
 
-    def number(self, value: float) -> str:
+    def number(self, value: float | Decimal) -> str:
         """A number with the locale's separators (4,5 in Vietnamese)."""
         return format_decimal(value, locale=self.lang)
 

@@ -52,7 +52,7 @@ def rollcall_text(
         if reason and status is Attendance.EXCUSED:
             extra = " — " + reason
         elif status is Attendance.UNEXCUSED and person.id not in call.answered:
-            extra = " " + t._("(chưa trả lời)")
+            extra = " " + t._("(chưa báo tham dự)")
         lines.append(f"{number}. {icons[status]} {person.full_name}{extra}")
     if exempt:
         lines.append("")

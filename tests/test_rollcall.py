@@ -45,7 +45,7 @@ async def test_rollcall_is_prefilled_and_toggles_in_place(
     text = replies.text
     assert "✅ Trần Thị Bình" in text
     assert "🙏 Lê Thị Mai — ốm" in text
-    assert "❌ Phạm Văn Dũng (chưa trả lời)" in text
+    assert "❌ Phạm Văn Dũng (chưa báo tham dự)" in text
     assert "Miễn sinh hoạt: " in text
     message = an.last
     assert message is not None

@@ -211,6 +211,61 @@ async def _meeting_scenes(
     scene(
         t._("Bí thư dời buổi sinh hoạt; ai đã nhận thông báo đều được báo lại"), secretary, member
     )
+    out += await _room_scenes(t, sim, app, clock, secretary, member, cadre)
+    return out
+
+
+async def _room_scenes(
+    t: Translator,
+    sim: FakeTelegram,
+    app: ChiboApp,
+    clock: DemoClock,
+    secretary: SimUser,
+    member: SimUser,
+    cadre: SimUser,
+) -> list[str]:
+    out: list[str] = []
+
+    def scene(title: str, *users: SimUser) -> None:
+        out.append(_heading(t, title))
+        out.extend(render_transcript(user) for user in users)
+        for user in users:
+            user.transcript.clear()
+
+    cadre.transcript.clear()
+    # The evening of the moved meeting, 5 December, a few minutes after 19:30.
+    clock.moment = datetime(2026, 12, 5, 19, 35, tzinfo=STORY_START.tzinfo)
+    await secretary.send("/diemdanh")
+    await secretary.press("❌ Nguyễn Văn An")
+    await secretary.press("✔️ Đóng điểm danh")
+    scene(t._("Điểm danh tại buổi họp: một tin nhắn, bấm tên để đổi, rồi đóng"), secretary)
+
+    await _deliver(app, sim, clock)
+    await member.press("Tốt")
+    await member.send("Buổi họp ngắn gọn, đúng giờ.", reply_to=member.last)
+    scene(t._("Đảng viên có mặt đánh giá buổi sinh hoạt"), member)
+
+    clock.moment = datetime(2026, 12, 5, 21, 10, tzinfo=STORY_START.tzinfo)
+    await secretary.press("🏁 Kết thúc buổi họp")
+    scene(t._("Kết thúc buổi họp: phần mở đầu nghị quyết để dán vào biên bản"), secretary)
+
+    await secretary.send("/chamdiem")
+    await secretary.send("năm")
+    await secretary.send("5")
+    scene(t._("Bí thư chấm điểm: gợi ý từ điểm danh, gõ sai được hỏi lại"), secretary)
+    for _ in range(40):
+        shown = secretary.last
+        if shown is None or "Tổng:" in (shown.text or ""):
+            break
+        hint = [label for label in shown.labels if label.startswith(t._("Dùng gợi ý"))]
+        await secretary.press(hint[0] if hint else shown.labels[0])
+    secretary.transcript.clear()
+    await secretary.send("/chamdiem")
+    await secretary.press("✔️ Xác nhận")
+    scene(t._("Tổng điểm, xếp loại và xác nhận"), secretary)
+
+    await _deliver(app, sim, clock)
+    scene(t._("Cấp ủy viên phụ trách nhận lưu ý về quy định tham dự"), cadre)
     return out
 
 

@@ -131,7 +131,7 @@ def _keyboard(t: Translator, call: RollCall, page: int) -> InlineKeyboardMarkup:
                 t._("📝 Ghi lý do vắng"), callback_data=f"{PREFIX}:{mid}:rm:{page}"
             ),
             InlineKeyboardButton(
-                t._("✅ Ai chưa trả lời: có mặt"), callback_data=f"{PREFIX}:{mid}:all:{page}"
+                t._("✅ Ai chưa báo: ghi có mặt"), callback_data=f"{PREFIX}:{mid}:all:{page}"
             ),
         ]
     )

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.access import Action, Actor, may
-from bot.domain.scorecard import PointsError, parse_points, points_text
+from bot.domain.scorecard import Card, PointsError, parse_points
 from bot.domain.text import fold
 from bot.handlers.context import ChiboContext
 from bot.i18n import Translator
@@ -34,8 +34,8 @@ async def score_command(update: Update, context: ChiboContext) -> None:
     if not choices:
         await message.reply_text(
             t._(
-                "Chưa có buổi sinh hoạt nào đã điểm danh để chấm điểm (hoặc đồng chí không có "
-                "quyền chấm)."
+                "Chưa có buổi sinh hoạt nào đã đóng điểm danh để chấm điểm (hoặc đồng chí "
+                "không có quyền chấm)."
             )
         )
         return
@@ -96,39 +96,52 @@ def _question(t: Translator, sheet: Sheet, context: ChiboContext) -> str:
     )
     criterion = sheet.current
     if criterion is None:
-        return _summary(t, sheet, head)
+        return _summary(t, sheet, head, context.bot_data.card)
     lines = [
         head,
         t._("Tiêu chí {n}/{count} (nhóm {group})").format(
             n=sheet.position + 1, count=len(sheet.criteria), group=criterion.group
         ),
         t._(criterion.text),
-        t._("Tối đa: {max} điểm").format(max=points_text(criterion.max_points)),
+        t._("Tối đa: {max} điểm").format(max=t.number(criterion.max_points)),
     ]
     hint = sheet.suggestions.get(criterion.code)
     if hint is not None:
         lines.append(
             t._("Trợ lý gợi ý: {points} — {why}").format(
-                points=points_text(hint.points), why=hint.render(t._)
+                points=t.number(hint.points), why=hint.render(t._)
             )
         )
     given = sheet.points.get(criterion.code)
     if given is not None:
-        lines.append(t._("Đang ghi: {points}").format(points=points_text(given)))
-    lines.append(t._("Bấm số điểm hoặc gõ (như 4 hoặc 4,5); gõ «quay lại» để về tiêu chí trước."))
+        lines.append(t._("Điểm đang ghi: {points}").format(points=t.number(given)))
+    lines.append(
+        t._("Bấm nút điểm hoặc gõ số điểm (như 4 hoặc 4,5); gõ «quay lại» để về tiêu chí trước.")
+    )
     return "\n".join(lines)
 
 
-def _summary(t: Translator, sheet: Sheet, head: str) -> str:
-    lines = [head, t._("Tổng hợp:")]
-    for criterion in sheet.criteria:
-        points = sheet.points.get(criterion.code)
-        shown = points_text(points) if points is not None else "—"
-        lines.append(f"{criterion.code}. {shown}/{points_text(criterion.max_points)}")
+def _summary(t: Translator, sheet: Sheet, head: str, card: Card) -> str:
+    lines = [head, t._("Tổng hợp theo nhóm:")]
+    counted = {c.code for c in sheet.criteria}
+    for group in card.groups:
+        criteria = [c for c in group.criteria if c.code in counted]
+        got = sum((sheet.points.get(c.code, Decimal(0)) for c in criteria), Decimal(0))
+        top = sum((c.max_points for c in criteria), Decimal(0))
+        missing = any(c.code not in sheet.points for c in criteria)
+        lines.append(
+            t._("{code}. {title}: {points}/{max}").format(
+                code=group.code,
+                title=t._(group.title),
+                points=t.number(got),
+                max=t.number(top),
+            )
+            + (" " + t._("(còn thiếu)") if missing else "")
+        )
     lines.append(
         t._("Tổng: {total}/{out_of} điểm — xếp loại {grade}").format(
-            total=points_text(sheet.total),
-            out_of=points_text(sheet.out_of),
+            total=t.number(sheet.total),
+            out_of=t.number(sheet.out_of),
             grade=t._(sheet.grade.name),
         )
     )
@@ -150,9 +163,7 @@ def _buttons(t: Translator, sheet: Sheet) -> InlineKeyboardMarkup:
         )
         rows.append(
             [
-                InlineKeyboardButton(
-                    points_text(v), callback_data=f"{base}:pt:{criterion.code}:{v}"
-                )
+                InlineKeyboardButton(t.number(v), callback_data=f"{base}:pt:{criterion.code}:{v}")
                 for v in values
             ]
         )
@@ -161,7 +172,7 @@ def _buttons(t: Translator, sheet: Sheet) -> InlineKeyboardMarkup:
             rows.append(
                 [
                     InlineKeyboardButton(
-                        t._("Dùng gợi ý: {points}").format(points=points_text(hint.points)),
+                        t._("Dùng gợi ý: {points}").format(points=t.number(hint.points)),
                         callback_data=f"{base}:pt:{criterion.code}:{hint.points}",
                     )
                 ]

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.domain.access import Action, Actor, may
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, invited, takes_part
 from bot.domain.models import Person, Role, Unit
-from bot.domain.replies import Intent
+from bot.domain.replies import Intent, ReasonKind
 from bot.domain.rules import (
     Attendance,
     Flag,
@@ -21,6 +21,7 @@ from bot.domain.rules import (
     member_flags,
     missing_meeting_flag,
 )
+from bot.domain.text import fold
 from bot.services.meetings import Rules
 from bot.storage import meetings, people, rollcall, units
 from bot.storage.db import Database
@@ -97,7 +98,16 @@ def _first_mark(person: Person, answer: Answer | None, invitee: bool) -> tuple[A
         return Attendance.PRESENT, ""
     if answer.excused:
         kind = answer.reason_kind.label if answer.reason_kind else ""
-        return Attendance.EXCUSED, answer.reason_text or kind
+        words = answer.reason_text or ""
+        if (
+            kind
+            and words
+            and fold(words) == words.lower()
+            and answer.reason_kind is not ReasonKind.OTHER
+        ):
+            # Typed without diacritics ("om"): the minutes read better with the kind first.
+            return Attendance.EXCUSED, f"{kind} ({words})"
+        return Attendance.EXCUSED, words or kind
     return Attendance.UNEXCUSED, ""
 
 
