@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import tempfile
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config, StorageConfig
+from bot.handlers.digests import deliver_monthly
 from bot.handlers.notices import deliver_due
 from bot.i18n import Catalogs, Translator
 from bot.services import linking
@@ -32,16 +32,14 @@ def sample_org_file() -> Path:
 
 
 async def run_demo(config: Config, out_dir: Path | None = None) -> int:
-    """Import the sample commune, then play the scenes; print every transcript."""
+    """Import the sample commune, play the scenes, print every transcript; files go to out_dir."""
     # The transcripts are the output; the bot's routine log lines would only hide them.
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-    with tempfile.TemporaryDirectory(prefix="chibo-demo-") as tmp:
-        folder = out_dir or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        text = await _play(config, folder)
-        print(text)
-        if out_dir is not None:
-            (folder / "transcript.txt").write_text(text, encoding="utf-8")
+    folder = out_dir or Path("demo-out")
+    folder.mkdir(parents=True, exist_ok=True)
+    text = await _play(config, folder)
+    print(text)
+    (folder / "transcript.txt").write_text(text, encoding="utf-8")
     return 0
 
 
@@ -77,7 +75,7 @@ async def _play(config: Config, folder: Path) -> str:
         ]
         app = build_application(config, TOKEN, clock=clock.now)
         async with running(app):
-            parts += await _scenes(t, sim, app, codes, clock)
+            parts += await _scenes(t, sim, app, codes, clock, folder)
     return "\n\n".join(parts) + "\n"
 
 
@@ -97,7 +95,12 @@ class DemoClock:
 
 
 async def _scenes(
-    t: Translator, sim: FakeTelegram, app: ChiboApp, codes: dict[str, str], clock: DemoClock
+    t: Translator,
+    sim: FakeTelegram,
+    app: ChiboApp,
+    codes: dict[str, str],
+    clock: DemoClock,
+    folder: Path,
 ) -> list[str]:
     out: list[str] = []
     db = app.bot_data.db
@@ -151,7 +154,7 @@ async def _scenes(
     await member.press("🇻🇳 Tiếng Việt")
     scene(t._("Đổi ngôn ngữ; một nút giả mạo không làm được gì"), member)
 
-    out += await _meeting_scenes(t, sim, app, codes, clock, secretary, member, cadre)
+    out += await _meeting_scenes(t, sim, app, codes, clock, secretary, member, cadre, folder)
     return out
 
 
@@ -164,6 +167,7 @@ async def _meeting_scenes(
     secretary: SimUser,
     member: SimUser,
     cadre: SimUser,
+    folder: Path,
 ) -> list[str]:
     out: list[str] = []
 
@@ -211,7 +215,7 @@ async def _meeting_scenes(
     scene(
         t._("Bí thư dời buổi sinh hoạt; ai đã nhận thông báo đều được báo lại"), secretary, member
     )
-    out += await _room_scenes(t, sim, app, clock, secretary, member, cadre)
+    out += await _room_scenes(t, sim, app, clock, secretary, member, cadre, folder)
     return out
 
 
@@ -223,6 +227,7 @@ async def _room_scenes(
     secretary: SimUser,
     member: SimUser,
     cadre: SimUser,
+    folder: Path,
 ) -> list[str]:
     out: list[str] = []
 
@@ -265,7 +270,21 @@ async def _room_scenes(
     scene(t._("Tổng điểm, xếp loại và xác nhận"), secretary)
 
     await _deliver(app, sim, clock)
-    scene(t._("Cấp ủy viên phụ trách nhận lưu ý về quy định tham dự"), cadre)
+    scene(
+        t._("Cấp ủy viên phụ trách nhận kết quả buổi sinh hoạt và lưu ý về quy định tham dự"),
+        cadre,
+    )
+
+    # The monthly digest, on the configured day of the next month.
+    clock.moment = datetime(2027, 1, 10, 8, 0, tzinfo=STORY_START.tzinfo)
+    await deliver_monthly(app)
+    await sim.wait_quiet()
+    chart = next((m.photo for m in reversed(cadre.messages) if m.photo is not None), None)
+    scene(t._("Báo cáo tháng gửi cấp ủy viên phụ trách, kèm biểu đồ"), cadre)
+    if chart is not None:
+        path = folder / "bao-cao-thang-12-2026.png"
+        path.write_bytes(chart.data)
+        out.append(t._("  (Biểu đồ trong báo cáo tháng đã lưu vào {path})").format(path=path))
     return out
 
 

@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     SCORE = "score"  # fill the cell's scorecard (its own column)
     SCORE_UPPER = "score_upper"  # fill the "cấp trên chấm" column of a cell followed
     ME = "me"  # one's own record
+    REPORT = "report"  # a month's report of a cell (its leaders, or the cadres following it)
     MEMBERS = "members"  # see and manage a cell's members
     INVITE = "invite"  # issue an invite code for a cell's member
 
@@ -32,7 +33,7 @@ _CELL_LEADERS = frozenset(
     {Action.SCHEDULE_CHANGE, Action.ROLLCALL, Action.SCORE, Action.MEMBERS, Action.INVITE}
 )
 # Actions on a cell that the cadres following it may also take.
-_CELL_WATCHERS = frozenset({Action.ROSTER})
+_CELL_WATCHERS = frozenset({Action.ROSTER, Action.REPORT})
 
 
 @dataclass(frozen=True)

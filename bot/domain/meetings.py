@@ -32,6 +32,7 @@ class Purpose(enum.StrEnum):
     CANCELLED = "cancelled"
     RATING = "rating"
     FLAG = "flag"
+    DIGEST = "digest"
 
 
 class NoticeState(enum.StrEnum):

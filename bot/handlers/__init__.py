@@ -9,6 +9,7 @@ from telegram.ext import Application, BaseHandler
 
 from bot.handlers import (
     answers,
+    digests,
     errors,
     fallback,
     help,
@@ -38,6 +39,7 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *meetings.HANDLERS,
         *rollcall.HANDLERS,
         *scoring.HANDLERS,
+        *digests.HANDLERS,
         *me.HANDLERS,
         *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
         *answers.HANDLERS,  # its free-text reader takes all plain text: keep it after commands

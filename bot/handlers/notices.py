@@ -12,11 +12,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes
 
 from bot.domain.meetings import Purpose
+from bot.handlers import digests
 from bot.handlers.context import BotData
 from bot.handlers.keyboards import answer_buttons, rating_buttons
 from bot.i18n import Translator
 from bot.services import meetings, outbox, rollcall
 from bot.services.outbox import Delivery
+from bot.views_digest import meeting_digest
 from bot.views_meetings import notice_text
 from bot.views_rollcall import flag_text, rating_request_text
 
@@ -36,7 +38,7 @@ async def deliver_due(app: App) -> int:
     data: BotData = app.bot_data
     total = 0
     while True:
-        batch = await outbox.claim(data.db, data.now(), BATCH)
+        batch = await outbox.claim(data.db, data.now(), BATCH, data.rules.tz)
         if not batch:
             break
         results = await asyncio.gather(*(_send(app, d) for d in batch))
@@ -53,6 +55,7 @@ async def plan_ahead(app: App) -> None:
         data.db, data.rules, data.config.rules.meeting_deadline_day, data.now()
     )
     await schedule_outbox(app)
+    await digests.deliver_monthly(app)
 
 
 async def schedule_outbox(app: App) -> None:
@@ -99,6 +102,10 @@ def _render(
     if purpose is Purpose.RATING:
         text = rating_request_text(t, meeting, delivery.unit, data.rules.tz)
         return text, rating_buttons(t, meeting.id)
+    if purpose is Purpose.DIGEST:
+        assert delivery.report is not None
+        parent = delivery.parent.name if delivery.parent else None
+        return meeting_digest(t, digests.rendered(t, delivery.report), parent), None
     if purpose is Purpose.FLAG:
         assert delivery.flag is not None
         kind, params, name = delivery.flag

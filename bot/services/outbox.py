@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -18,7 +19,8 @@ from bot.domain.meetings import (
     takes_part,
 )
 from bot.domain.models import ChatAccount, Person, Role, Unit
-from bot.storage import accounts, meetings, people, rollcall, units
+from bot.services.reports import CellReport
+from bot.storage import accounts, meetings, people, reports, rollcall, units
 from bot.storage.db import Database
 
 CHANNEL = "telegram"
@@ -36,6 +38,7 @@ class Delivery:
     account: ChatAccount
     answer: Answer | None
     flag: tuple[str, dict[str, str], str] | None = None  # kind, params, the member's name
+    report: CellReport | None = None  # for a per-meeting digest
 
     @property
     def is_cadre(self) -> bool:
@@ -60,7 +63,7 @@ async def next_due(db: Database) -> datetime | None:
         return await meetings.next_due(conn)
 
 
-async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
+async def claim(db: Database, now: datetime, limit: int, tz: ZoneInfo) -> list[Delivery]:
     """Claim due notices; ones that need not or cannot go are closed here, not returned.
 
     At most one notice per person per batch, so nobody gets two messages in the same second.
@@ -70,7 +73,7 @@ async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
         batch = await meetings.claim_due(conn, now, limit)
         seen: set[int] = set()
         for notice in batch:
-            delivery, skip = await _load(conn, notice, now)
+            delivery, skip = await _load(conn, notice, now, tz)
             if delivery is None:
                 await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
@@ -82,14 +85,14 @@ async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
 
 
 async def _load(
-    conn: aiosqlite.Connection, notice: Notice, now: datetime
+    conn: aiosqlite.Connection, notice: Notice, now: datetime, tz: ZoneInfo
 ) -> tuple[Delivery | None, str]:
     meeting = await meetings.get(conn, notice.meeting_id)
     person = await people.get(conn, notice.person_id)
     if meeting is None or person is None:
         return None, "gone"
     reminder = notice.purpose in (Purpose.NOTICE, Purpose.NUDGE)
-    after = notice.purpose in (Purpose.RATING, Purpose.FLAG)
+    after = notice.purpose in (Purpose.RATING, Purpose.FLAG, Purpose.DIGEST)
     if meeting.revision != notice.revision and (reminder or notice.purpose is Purpose.MOVED):
         return None, "superseded"
     if reminder and (meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now):
@@ -113,7 +116,11 @@ async def _load(
     unit = await units.get(conn, meeting.unit_id)
     assert unit is not None
     parent = await units.get(conn, unit.parent_id) if unit.parent_id else None
-    return Delivery(notice, meeting, unit, parent, person, account, answer, flag), ""
+    report = None
+    if notice.purpose is Purpose.DIGEST:
+        data, flags = await reports.cell_month(conn, unit.id, unit.name, meeting.month, tz)
+        report = CellReport(data, tuple(flags), unit)
+    return Delivery(notice, meeting, unit, parent, person, account, answer, flag, report), ""
 
 
 async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:

@@ -31,6 +31,8 @@ from bot.storage.meetings import NewNotice
 # half a day after it.
 OPEN_BEFORE = timedelta(minutes=30)
 OPEN_AFTER = timedelta(hours=12)
+# The per-meeting digest to the cadres waits this long for the cell's own score.
+DIGEST_WAIT = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,14 @@ async def end(db: Database, meeting_id: int, now: datetime) -> Meeting | None:
         if meeting is None or meeting.rollcall_closed_at is None:
             return None
         await rollcall.set_times(conn, meeting_id, ended_at=now)
+        if meeting.kind.value != "committee":
+            # The cadres' digest waits for the cell's own score, but not for ever.
+            cadres = [p.id for p in await people.cadres_following(conn, meeting.unit_id)]
+            await meetings.add_notices(
+                conn,
+                meeting,
+                [NewNotice(pid, Purpose.DIGEST, 0, now + DIGEST_WAIT) for pid in cadres],
+            )
         return await meetings.get(conn, meeting_id)
 
 

@@ -200,6 +200,13 @@ async def confirm(
             "WHERE meeting_id = ? AND board = ?",
             (str(sheet.total), sheet.grade.name, ts(now), ts(now), meeting_id, board),
         )
+        if board == SELF:
+            # The cadres' digest was waiting for this score: it can go now.
+            await conn.execute(
+                "UPDATE notices SET due_at = ? WHERE meeting_id = ? AND purpose = 'digest' "
+                "AND state = 'pending'",
+                (ts(now), meeting_id),
+            )
         return await _sheet(conn, card, meeting, board, hints)
 
 

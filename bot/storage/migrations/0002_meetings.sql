@@ -34,7 +34,7 @@ CREATE TABLE notices (
     meeting_id INTEGER NOT NULL REFERENCES meetings (id),
     person_id INTEGER NOT NULL REFERENCES people (id),
     purpose TEXT NOT NULL
-        CHECK (purpose IN ('notice', 'nudge', 'moved', 'cancelled', 'rating', 'flag')),
+        CHECK (purpose IN ('notice', 'nudge', 'moved', 'cancelled', 'rating', 'flag', 'digest')),
     revision INTEGER NOT NULL,
     offset_minutes INTEGER NOT NULL,
     due_at TEXT NOT NULL,

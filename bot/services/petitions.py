@@ -1,0 +1,287 @@
+"""Kiến nghị: raised, escalated and answered in units of work; their messages in an outbox."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.access import Action, Actor, may
+from bot.domain.models import ChatAccount, MemberStatus, Person, Role, Unit
+from bot.domain.petitions import (
+    MessagePurpose,
+    MessageState,
+    Petition,
+    PetitionMessage,
+    PetitionStatus,
+    by_urgency,
+)
+from bot.storage import accounts, audit, people, petitions, units
+from bot.storage.db import Database
+
+CHANNEL = "telegram"
+
+
+async def submit(db: Database, person: Person, text: str, *, now: datetime, actor: str) -> Petition:
+    """Store a member's kiến nghị to their cell and write a message to its leaders."""
+    async with db.transaction() as conn:
+        petition = await petitions.insert(
+            conn, unit_id=person.unit_id, person_id=person.id, text=text, now=now
+        )
+        leaders = [
+            p.id
+            for p in await people.in_unit(conn, person.unit_id)
+            if p.role.leads_cell and p.id != person.id and p.status is not MemberStatus.TRANSFERRED
+        ]
+        await petitions.add_messages(conn, petition.id, leaders, MessagePurpose.NEW, now)
+        await audit.record(
+            conn, now=now, actor=actor, action="petition.new", subject=f"petition:{petition.id}"
+        )
+    return petition
+
+
+async def get(db: Database, petition_id: int) -> Petition | None:
+    """The kiến nghị with this id."""
+    async with db.transaction() as conn:
+        return await petitions.get(conn, petition_id)
+
+
+class EscalateOutcome(enum.StrEnum):
+    """Whether a kiến nghị went up to the cadres."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    ALREADY_ESCALATED = "already_escalated"
+    ANSWERED = "answered"
+    NO_CADRES = "no_cadres"  # nobody follows the cell: nothing changes
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The outcome of escalating, with the kiến nghị and the cadres it went to."""
+
+    outcome: EscalateOutcome
+    petition: Petition | None = None
+    cadres: tuple[Person, ...] = ()
+
+
+async def escalate(db: Database, petition_id: int, *, now: datetime, actor: str) -> Escalation:
+    """Send a new kiến nghị up to every cadre following its cell."""
+    async with db.transaction() as conn:
+        petition = await petitions.get(conn, petition_id)
+        if petition is None:
+            return Escalation(EscalateOutcome.NOT_FOUND)
+        if petition.status is PetitionStatus.ANSWERED:
+            return Escalation(EscalateOutcome.ANSWERED, petition)
+        if petition.status is PetitionStatus.ESCALATED:
+            return Escalation(EscalateOutcome.ALREADY_ESCALATED, petition)
+        cadres = tuple(await people.cadres_following(conn, petition.unit_id))
+        if not cadres:
+            return Escalation(EscalateOutcome.NO_CADRES, petition)
+        await petitions.mark_escalated(conn, petition.id, now)
+        await petitions.add_messages(
+            conn, petition.id, [c.id for c in cadres], MessagePurpose.ESCALATED, now
+        )
+        await audit.record(
+            conn,
+            now=now,
+            actor=actor,
+            action="petition.escalate",
+            subject=f"petition:{petition.id}",
+            detail=", ".join(str(c.id) for c in cadres),
+        )
+        escalated = await petitions.get(conn, petition.id)
+    return Escalation(EscalateOutcome.DONE, escalated, cadres)
+
+
+class AnswerOutcome(enum.StrEnum):
+    """Whether an answer was taken."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    ALREADY_ANSWERED = "already_answered"  # the first answer stands
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The outcome of answering, with the kiến nghị and the member who raised it."""
+
+    outcome: AnswerOutcome
+    petition: Petition | None = None
+    member: Person | None = None
+
+
+async def answer(
+    db: Database, petition_id: int, answerer: Person, text: str, *, now: datetime, actor: str
+) -> Answered:
+    """Record the first answer; the member, and the people told before, hear of it."""
+    async with db.transaction() as conn:
+        petition = await petitions.get(conn, petition_id)
+        if petition is None:
+            return Answered(AnswerOutcome.NOT_FOUND)
+        member = await people.get(conn, petition.person_id)
+        done = await petitions.mark_answered(
+            conn, petition.id, answer=text, answered_by=answerer.id, now=now
+        )
+        if not done:
+            return Answered(AnswerOutcome.ALREADY_ANSWERED, petition, member)
+        told = await petitions.told(conn, petition.id)
+        await petitions.add_messages(
+            conn,
+            petition.id,
+            ({petition.person_id} | told) - {answerer.id},
+            MessagePurpose.ANSWERED,
+            now,
+        )
+        await audit.record(
+            conn, now=now, actor=actor, action="petition.answer", subject=f"petition:{petition.id}"
+        )
+        answered = await petitions.get(conn, petition.id)
+    return Answered(AnswerOutcome.DONE, answered, member)
+
+
+# Lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A kiến nghị with the names a list shows beside it."""
+
+    petition: Petition
+    member: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What /kiennghi shows one person: their own, and the open ones they may answer."""
+
+    own: tuple[Entry, ...]
+    cell: tuple[Entry, ...]  # open in the cell the person leads
+    followed: tuple[Entry, ...]  # open in the cells the person follows, escalated first
+    leads: bool
+    follows: bool
+
+
+async def listing(db: Database, actor: Actor, limit: int) -> Listing:
+    """The kiến nghị this person may see: never another member's unless they may answer it."""
+    leads = may(actor, Action.PETITION_ESCALATE, actor.unit.id)
+    followed_ids = [
+        u for u in sorted(actor.followed_ids) if u != actor.unit.id
+        and may(actor, Action.PETITION_ANSWER, u)
+    ]
+    async with db.transaction() as conn:
+        own = [] if actor.role is Role.CADRE else await petitions.of_person(
+            conn, actor.person.id, limit
+        )
+        cell = await petitions.open_in_units(conn, [actor.unit.id]) if leads else []
+        followed = by_urgency(await petitions.open_in_units(conn, followed_ids))
+        return Listing(
+            own=await _entries(conn, own),
+            cell=await _entries(conn, cell),
+            followed=await _entries(conn, followed),
+            leads=leads,
+            follows=bool(actor.followed),
+        )
+
+
+async def _entries(conn: aiosqlite.Connection, found: list[Petition]) -> tuple[Entry, ...]:
+    names: dict[int, str] = {}
+    unit_names: dict[int, str] = {}
+    for petition in found:
+        if petition.person_id not in names:
+            person = await people.get(conn, petition.person_id)
+            names[petition.person_id] = person.full_name if person else "?"
+        if petition.unit_id not in unit_names:
+            unit = await units.get(conn, petition.unit_id)
+            unit_names[petition.unit_id] = unit.name if unit else "?"
+    return tuple(Entry(p, names[p.person_id], unit_names[p.unit_id]) for p in found)
+
+
+# Outbox --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One claimed message with everything needed to write and send it."""
+
+    message: PetitionMessage
+    petition: Petition
+    unit: Unit
+    member: Person
+    recipient: Person
+    account: ChatAccount
+    answerer: Person | None
+
+    @property
+    def to_member(self) -> bool:
+        """The message goes to the member who raised the kiến nghị."""
+        return self.recipient.id == self.petition.person_id
+
+
+async def recover(db: Database) -> int:
+    """At start-up: messages claimed by a process that died go back to the queue."""
+    async with db.transaction() as conn:
+        return await petitions.release_claimed(conn)
+
+
+async def claim(db: Database, limit: int) -> list[Delivery]:
+    """Claim waiting messages; ones that need not or cannot go are closed here, not returned."""
+    deliveries = []
+    async with db.transaction() as conn:
+        for message in await petitions.claim_pending(conn, limit):
+            delivery, state, why = await _load(conn, message)
+            if delivery is None:
+                await petitions.finish(conn, message.id, state, now=message.created_at, error=why)
+            else:
+                deliveries.append(delivery)
+    return deliveries
+
+
+async def _load(
+    conn: aiosqlite.Connection, message: PetitionMessage
+) -> tuple[Delivery | None, MessageState, str]:
+    petition = await petitions.get(conn, message.petition_id)
+    recipient = await people.get(conn, message.person_id)
+    if petition is None or recipient is None:
+        return None, MessageState.FAILED, "gone"
+    if message.purpose is not MessagePurpose.ANSWERED and not petition.status.is_open:
+        return None, MessageState.SKIPPED, "answered already"
+    account = await accounts.of_person(conn, CHANNEL, recipient.id)
+    if account is None:
+        return None, MessageState.FAILED, "not linked"
+    member = await people.get(conn, petition.person_id)
+    unit = await units.get(conn, petition.unit_id)
+    assert member is not None
+    assert unit is not None
+    answerer = await people.get(conn, petition.answered_by) if petition.answered_by else None
+    return Delivery(message, petition, unit, member, recipient, account, answerer), "", ""
+
+
+async def sent(db: Database, message_id: int, now: datetime) -> None:
+    """The message reached the chat."""
+    async with db.transaction() as conn:
+        await petitions.finish(conn, message_id, MessageState.SENT, now=now)
+
+
+async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:
+    """The person blocked the bot or never opened it: mark them, so the secretary calls."""
+    async with db.transaction() as conn:
+        await petitions.finish(conn, delivery.message.id, MessageState.FAILED, now=now, error=error)
+        await accounts.set_reachable(
+            conn, delivery.account.channel, delivery.account.external_id, False
+        )
+
+
+async def retry_later(db: Database, message_id: int, error: str) -> None:
+    """A passing failure (429, network): the message waits for the next try, never dropped."""
+    async with db.transaction() as conn:
+        await petitions.put_back(conn, message_id, error)
+
+
+async def failed(db: Database, message_id: int, now: datetime, error: str) -> None:
+    """A failure that will not pass by retrying (the Bot API refused the message itself)."""
+    async with db.transaction() as conn:
+        await petitions.finish(conn, message_id, MessageState.FAILED, now=now, error=error)

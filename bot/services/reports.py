@@ -1,0 +1,122 @@
+"""Digests and reports for cadres and secretaries: cells' months, trends, the monthly round."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from bot.domain.digest import CellMonth
+from bot.domain.models import Unit
+from bot.storage import people, reports, units
+from bot.storage.db import Database
+
+RawFlag = tuple[str, dict[str, str], str]
+# The per-meeting digest waits this long for the cell's own score before going without it.
+DIGEST_WAIT = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class CellReport:
+    """A cell's month with its open flags, still to be rendered."""
+
+    month: CellMonth
+    flags: tuple[RawFlag, ...]
+    unit: Unit
+
+
+def previous_month(month: str) -> str:
+    """The month before YYYY-MM."""
+    year, number = (int(p) for p in month.split("-"))
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def month_label(month: str) -> str:
+    """YYYY-MM as people write it: 11/2026."""
+    year, number = month.split("-")
+    return f"{int(number)}/{year}"
+
+
+async def cells_of(db: Database, unit_ids: list[int]) -> list[Unit]:
+    """The cells at or below these units."""
+    async with db.transaction() as conn:
+        return await units.cells_under(conn, unit_ids)
+
+
+async def followed_cells(db: Database, person_id: int) -> list[Unit]:
+    """The cells a cadre follows."""
+    async with db.transaction() as conn:
+        assigned = await people.followed_units(conn, person_id)
+        return await units.cells_under(conn, [u.id for u in assigned])
+
+
+async def month_reports(
+    db: Database, cells: list[Unit], month: str, tz: ZoneInfo
+) -> list[CellReport]:
+    """Each cell's month, as the digests show it."""
+    found = []
+    async with db.transaction() as conn:
+        for cell in cells:
+            data, flags = await reports.cell_month(conn, cell.id, cell.name, month, tz)
+            found.append(CellReport(data, tuple(flags), cell))
+    return found
+
+
+async def trend(
+    db: Database, cells: list[Unit], month: str, tz: ZoneInfo, months: int = 6
+) -> list[tuple[str, Decimal | None, Decimal | None]]:
+    """Average attendance and score of these cells over the last `months` months."""
+    series = []
+    current = month
+    labels = []
+    for _ in range(months):
+        labels.append(current)
+        current = previous_month(current)
+    for label in reversed(labels):
+        rows = [r.month for r in await month_reports(db, cells, label, tz)]
+        held = [r for r in rows if r.held]
+        attendance = [r.attendance for r in held if r.attendance is not None]
+        scores = [r.score for r in held if r.score is not None]
+        series.append(
+            (
+                label,
+                sum(attendance, Decimal(0)) / len(attendance) if attendance else None,
+                sum(scores, Decimal(0)) / len(scores) if scores else None,
+            )
+        )
+    return series
+
+
+async def queue_monthly(db: Database, monthly_day: int, tz: ZoneInfo, now: datetime) -> str | None:
+    """From the configured day on, write last month's digest row for every cadre (once)."""
+    local = now.astimezone(tz)
+    if local.day < monthly_day:
+        return None
+    month = previous_month(local.strftime("%Y-%m"))
+    async with db.transaction() as conn:
+        await reports.digest_due(conn, await reports.all_cadres(conn), month, now)
+    return month
+
+
+async def pending_digests(db: Database) -> list[tuple[int, str, str]]:
+    """Monthly digests not yet fully sent: (cadre id, month, state)."""
+    async with db.transaction() as conn:
+        return await reports.pending_digests(conn)
+
+
+async def mark_digest(
+    db: Database, person_id: int, month: str, state: str, now: datetime, error: str = ""
+) -> None:
+    """Record how far a monthly digest got."""
+    async with db.transaction() as conn:
+        await reports.mark_digest(conn, person_id, month, state, now, error)
+
+
+def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first moment of a month and of the next, in UTC."""
+    year, number = (int(p) for p in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=tz)
+    days = calendar.monthrange(year, number)[1]
+    return start.astimezone(UTC), (start + timedelta(days=days)).astimezone(UTC)

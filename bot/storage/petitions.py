@@ -1,0 +1,203 @@
+"""Queries over kiến nghị and the outbox of messages about them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.petitions import (
+    MessagePurpose,
+    MessageState,
+    Petition,
+    PetitionMessage,
+    PetitionStatus,
+)
+from bot.storage._util import dt, maybe_dt, ts
+
+_PETITION = (
+    "SELECT id, unit_id, person_id, text, status, created_at, escalated_at, answered_at, "
+    "answer, answered_by FROM petitions"
+)
+_MESSAGE = (
+    "SELECT id, petition_id, person_id, purpose, state, created_at, sent_at "
+    "FROM petition_messages"
+)
+
+
+def _petition(row: aiosqlite.Row) -> Petition:
+    return Petition(
+        id=row["id"],
+        unit_id=row["unit_id"],
+        person_id=row["person_id"],
+        text=row["text"],
+        status=PetitionStatus(row["status"]),
+        created_at=dt(row["created_at"]),
+        escalated_at=maybe_dt(row["escalated_at"]),
+        answered_at=maybe_dt(row["answered_at"]),
+        answer=row["answer"],
+        answered_by=row["answered_by"],
+    )
+
+
+def _message(row: aiosqlite.Row) -> PetitionMessage:
+    return PetitionMessage(
+        id=row["id"],
+        petition_id=row["petition_id"],
+        person_id=row["person_id"],
+        purpose=MessagePurpose(row["purpose"]),
+        state=MessageState(row["state"]),
+        created_at=dt(row["created_at"]),
+        sent_at=maybe_dt(row["sent_at"]),
+    )
+
+
+# Petitions -----------------------------------------------------------------------------------
+
+
+async def insert(
+    conn: aiosqlite.Connection, *, unit_id: int, person_id: int, text: str, now: datetime
+) -> Petition:
+    """Store a new kiến nghị."""
+    async with conn.execute(
+        "INSERT INTO petitions (unit_id, person_id, text, status, created_at) "
+        "VALUES (?, ?, ?, 'new', ?) RETURNING id",
+        (unit_id, person_id, text, ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    petition = await get(conn, int(row[0]))
+    assert petition is not None
+    return petition
+
+
+async def get(conn: aiosqlite.Connection, petition_id: int) -> Petition | None:
+    """The kiến nghị with this id."""
+    async with conn.execute(_PETITION + " WHERE id = ?", (petition_id,)) as cur:
+        row = await cur.fetchone()
+    return _petition(row) if row else None
+
+
+async def of_person(conn: aiosqlite.Connection, person_id: int, limit: int) -> list[Petition]:
+    """A person's own kiến nghị, newest first."""
+    async with conn.execute(
+        _PETITION + " WHERE person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        (person_id, limit),
+    ) as cur:
+        return [_petition(row) for row in await cur.fetchall()]
+
+
+async def open_in_units(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Petition]:
+    """The kiến nghị still waiting for an answer in these units, oldest first."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(
+        _PETITION + f" WHERE unit_id IN ({marks}) AND status IN ('new', 'escalated') "
+        "ORDER BY created_at, id",
+        ids,
+    ) as cur:
+        return [_petition(row) for row in await cur.fetchall()]
+
+
+async def mark_escalated(conn: aiosqlite.Connection, petition_id: int, now: datetime) -> bool:
+    """Move a new kiến nghị to the cadres; False if it is no longer new."""
+    cur = await conn.execute(
+        "UPDATE petitions SET status = 'escalated', escalated_at = ? "
+        "WHERE id = ? AND status = 'new'",
+        (ts(now), petition_id),
+    )
+    return cur.rowcount == 1
+
+
+async def mark_answered(
+    conn: aiosqlite.Connection, petition_id: int, *, answer: str, answered_by: int, now: datetime
+) -> bool:
+    """Record the answer to an open kiến nghị; False if it was answered already."""
+    cur = await conn.execute(
+        "UPDATE petitions SET status = 'answered', answered_at = ?, answer = ?, answered_by = ? "
+        "WHERE id = ? AND status <> 'answered'",
+        (ts(now), answer, answered_by, petition_id),
+    )
+    return cur.rowcount == 1
+
+
+# Messages ------------------------------------------------------------------------------------
+
+
+async def add_messages(
+    conn: aiosqlite.Connection,
+    petition_id: int,
+    person_ids: Iterable[int],
+    purpose: MessagePurpose,
+    now: datetime,
+) -> int:
+    """Write messages to be sent; one already there for the same person and purpose stays."""
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT INTO petition_messages (petition_id, person_id, purpose, created_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(petition_id, pid, purpose.value, ts(now)) for pid in sorted(set(person_ids))],
+    )
+    return conn.total_changes - before
+
+
+async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
+    """The people a message about this kiến nghị reached (as leaders or cadres)."""
+    async with conn.execute(
+        "SELECT DISTINCT person_id FROM petition_messages "
+        "WHERE petition_id = ? AND state = 'sent' AND purpose IN ('new', 'escalated')",
+        (petition_id,),
+    ) as cur:
+        return {row[0] for row in await cur.fetchall()}
+
+
+async def of_petition(conn: aiosqlite.Connection, petition_id: int) -> list[PetitionMessage]:
+    """Every message about a kiến nghị, in the order written."""
+    async with conn.execute(_MESSAGE + " WHERE petition_id = ? ORDER BY id", (petition_id,)) as cur:
+        return [_message(row) for row in await cur.fetchall()]
+
+
+async def claim_pending(conn: aiosqlite.Connection, limit: int) -> list[PetitionMessage]:
+    """Take up to ``limit`` waiting messages, oldest first, marking them as being sent."""
+    async with conn.execute(
+        _MESSAGE + " WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+    ) as cur:
+        claimed = [_message(row) for row in await cur.fetchall()]
+    await conn.executemany(
+        "UPDATE petition_messages SET state = 'sending' WHERE id = ?", [(m.id,) for m in claimed]
+    )
+    return claimed
+
+
+async def finish(
+    conn: aiosqlite.Connection,
+    message_id: int,
+    state: MessageState,
+    *,
+    now: datetime,
+    error: str = "",
+) -> None:
+    """Record how sending a message ended (sent, failed or skipped)."""
+    await conn.execute(
+        "UPDATE petition_messages SET state = ?, sent_at = ?, error = ? WHERE id = ?",
+        (state.value, ts(now), error[:500], message_id),
+    )
+
+
+async def put_back(conn: aiosqlite.Connection, message_id: int, error: str = "") -> None:
+    """A claimed message goes back to the queue, to be tried again later."""
+    await conn.execute(
+        "UPDATE petition_messages SET state = 'pending', error = ? WHERE id = ?",
+        (error[:500], message_id),
+    )
+
+
+async def release_claimed(conn: aiosqlite.Connection) -> int:
+    """After a restart: messages claimed but never confirmed go back to the queue."""
+    cur = await conn.execute(
+        "UPDATE petition_messages SET state = 'pending' WHERE state = 'sending'"
+    )
+    return cur.rowcount

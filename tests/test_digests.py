@@ -1,0 +1,91 @@
+"""What the cadres get: the per-meeting digest, the monthly digest with its chart, /baocao."""
+
+from __future__ import annotations
+
+from bot.app import ChiboApp
+from bot.handlers.digests import deliver_monthly
+from bot.simulator import FakeTelegram, SimUser
+from tests.helpers import Clock, at_local, deliver, linked
+
+
+async def _held_meeting(
+    app: ChiboApp, sim: FakeTelegram, codes: dict[str, str], clock: Clock
+) -> dict[str, SimUser]:
+    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Quốc Cường", "Đinh Thị Nga"]
+    people = {name: await linked(sim, codes, name) for name in names}
+    await people["Trần Thị Bình"].send("có")
+    await people["Lê Thị Mai"].send("xin vắng vì ốm")
+    clock.moment = at_local(3, 19, 35)
+    an = people["Nguyễn Văn An"]
+    await an.send("/diemdanh")
+    await an.press("❌ Nguyễn Văn An")
+    await an.press("✔️ Đóng điểm danh")
+    clock.advance(minutes=100)
+    await an.press("🏁 Kết thúc buổi họp")
+    return people
+
+
+def _digests(user: SimUser) -> list[str]:
+    return [
+        m.text or ""
+        for m in user.messages
+        if "KẾT QUẢ SINH HOẠT" in (m.text or "") and "Chi bộ xóm 9" in (m.text or "")
+    ]
+
+
+async def test_per_meeting_digest_goes_to_the_cadres_of_that_cell_only(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """After the meeting ends, the cadre following the cell gets one digest; the other none."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    await deliver(app, clock, sim)
+    cuong, nga = people["Phạm Quốc Cường"], people["Đinh Thị Nga"]
+    assert _digests(cuong) == []  # waiting for the cell's own score
+    clock.advance(hours=13)
+    await deliver(app, clock, sim)
+    digests = _digests(cuong)
+    assert len(digests) == 1
+    assert "2/10" in digests[0]
+    assert "Lê Thị Mai" in digests[0]
+    assert not any("xóm 9" in (m.text or "") for m in nga.messages)
+    await deliver(app, clock, sim, hours=1)
+    assert len(_digests(cuong)) == 1
+
+
+async def test_monthly_digest_with_chart_once(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """On the configured day each cadre gets last month's digest and a chart, exactly once."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    clock.moment = at_local(10, 9, 0, month=1, year=2027)
+    assert await deliver_monthly(app) >= 1
+    await sim.wait_quiet()
+    cuong = people["Phạm Quốc Cường"]
+    photos = [m for m in cuong.messages if m.photo is not None]
+    assert len(photos) == 1
+    assert photos[0].photo is not None
+    assert photos[0].photo.data.startswith(b"\x89PNG")
+    texts = [m.text or "" for m in cuong.messages if "12/2026" in (m.text or "")]
+    assert any("Chi bộ xóm 9" in text and "Chi bộ xóm 10" in text for text in texts)
+    assert await deliver_monthly(app) == 0
+
+
+async def test_report_command_months_and_refusal(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """/baocao reads "12/2026", "tháng 12", "T12"; a unit not followed is politely refused."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    clock.moment = at_local(20, 9, 0)
+    nga = people["Đinh Thị Nga"]
+    for typed in ("/baocao 12/2026", "/baocao tháng 12", "/baocao T12"):
+        replies = await nga.send(typed)
+        assert "12/2026" in replies.text, typed
+    replies = await nga.send("/baocao 12/2026 Chi bộ xóm 9")
+    assert "không theo dõi đơn vị" in replies.text
+    replies = await people["Phạm Quốc Cường"].send("/baocao 12/2026 xóm 9")
+    assert "Chi bộ xóm 9" in replies.text
+    assert "Chi bộ xóm 10" not in replies.text
+    replies = await nga.send("/baocao 13/2026")
+    assert "Không có tháng 13" in replies.text
+    replies = await people["Trần Thị Bình"].send("/baocao")
+    assert "dành cho" in replies.text
