@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Bot
@@ -48,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(config, out_dir=args.out))
         if args.command == "import":
             return asyncio.run(_import(config, t, args.org_file, args.invites))
+        if args.command == "export":
+            return asyncio.run(_export(config, t, args))
+        if args.command == "report":
+            return asyncio.run(_report(config, t, args.unit, args.month))
+        if args.command == "backup":
+            return asyncio.run(_backup(config, t, args.out))
     except ConfigError as exc:
         print(t._("Lỗi cấu hình: {error}").format(error=exc.render(t._)), file=sys.stderr)
         return 2
@@ -70,6 +77,31 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[config], help="load the organisation from CSV or XLSX")
     imp.add_argument("org_file", type=Path)
     imp.add_argument("--invites", type=Path, default=None, help="write invite links to this CSV")
+    exp = sub.add_parser(
+        "export", parents=[config], help="attendance, scores, ratings, kiến nghị as XLSX or CSV"
+    )
+    exp.add_argument("--unit", default=None, help="unit path (default: every cell)")
+    exp.add_argument(
+        "--period", default="", help="11/2026, tháng 11, T11 or 2026 (default: this month)"
+    )
+    exp.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        default=None,
+        help="default: from --out's suffix, else xlsx",
+    )
+    exp.add_argument(
+        "--sheet",
+        choices=("attendance", "scores", "ratings", "petitions"),
+        default="attendance",
+        help="for CSV: which sheet",
+    )
+    exp.add_argument("--out", type=Path, required=True, help="the file to write")
+    rep = sub.add_parser("report", parents=[config], help="print a month's digest for a unit")
+    rep.add_argument("--unit", default=None, help="unit path or name (default: every cell)")
+    rep.add_argument("--month", default="", help="11/2026, tháng 11, T11 (default: last month)")
+    bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
+    bak.add_argument("out", type=Path, help="the backup file to write")
     return parser
 
 
@@ -163,6 +195,85 @@ def _write_invites(path: Path, report: ImportReport, username: str, t: Translato
 
 # A broken file can have thousands of errors; the first ones are enough to see the pattern.
 _MAX_ERRORS_SHOWN = 50
+
+
+async def _export(config: Config, t: Translator, args: argparse.Namespace) -> int:
+    from bot.handlers.context import read_card
+    from bot.services.export import ExportError, export_to_file, make_labels
+
+    fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
+    labels = make_labels(t._, read_card(config))
+    db = await Database.open(config.storage.path)
+    try:
+        rows = await export_to_file(
+            db,
+            args.unit,
+            args.period,
+            fmt,
+            args.sheet,
+            args.out,
+            datetime.now(config.tz),
+            config.tz,
+            labels=labels,
+        )
+    except ExportError as exc:
+        print(exc.render(t._), file=sys.stderr)
+        return 2
+    finally:
+        await db.close()
+    print(
+        t.ngettext("Đã ghi {n} dòng vào {file}.", "Đã ghi {n} dòng vào {file}.", rows).format(
+            n=rows, file=args.out
+        )
+    )
+    return 0
+
+
+async def _report(config: Config, t: Translator, unit: str | None, month_text: str) -> int:
+    from bot.domain.months import MonthError, parse_month
+    from bot.handlers.digests import rendered
+    from bot.services import reports
+    from bot.views_digest import monthly_digest
+
+    tz = config.tz
+    month, _rest = parse_month(month_text, datetime.now(tz).date())
+    if isinstance(month, MonthError):
+        print(month.render(t._), file=sys.stderr)
+        return 2
+    db = await Database.open(config.storage.path)
+    try:
+        cells = await reports.cells_of(db, await _unit_ids(db, unit))
+        if not cells:
+            print(t._("Không có đơn vị nào tên «{name}».").format(name=unit), file=sys.stderr)
+            return 2
+        months = [rendered(t, r) for r in await reports.month_reports(db, cells, month, tz)]
+    finally:
+        await db.close()
+    print(monthly_digest(t, unit or "", month, months))
+    return 0
+
+
+async def _unit_ids(db: Database, name: str | None) -> list[int]:
+    from bot.domain.text import fold
+    from bot.storage import units
+
+    async with db.transaction() as conn:
+        every = await units.all_units(conn)
+    if not name:
+        return [u.id for u in every if u.parent_id is None]
+    wanted = fold(name)
+    exact = [u.id for u in every if fold(u.path) == wanted or fold(u.name) == wanted]
+    return exact or [u.id for u in every if wanted in fold(u.path)]
+
+
+async def _backup(config: Config, t: Translator, out: Path) -> int:
+    db = await Database.open(config.storage.path)
+    try:
+        await db.backup(out)
+    finally:
+        await db.close()
+    print(t._("Đã sao lưu cơ sở dữ liệu vào {path}.").format(path=out))
+    return 0
 
 
 def render_report(t: Translator, org_file: Path, report: ImportReport) -> str:

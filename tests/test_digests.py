@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
 from bot.app import ChiboApp
+from bot.demo.run import sample_org_file
 from bot.handlers.digests import deliver_monthly
 from bot.simulator import FakeTelegram, SimUser
 from tests.helpers import Clock, at_local, deliver, linked
@@ -89,3 +96,34 @@ async def test_report_command_months_and_refusal(
     assert "Không có tháng 13" in replies.text
     replies = await people["Trần Thị Bình"].send("/baocao")
     assert "dành cho" in replies.text
+
+
+def test_cli_report_and_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`chibo report` prints a unit's month; `chibo backup` writes a copy that opens."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
+    assert main(["import", str(sample_org_file()), "--config", str(config_file)]) == 0
+    capsys.readouterr()
+    assert (
+        main(["report", "--unit", "xóm 10", "--month", "11/2026", "--config", str(config_file)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "THÁNG 11/2026" in printed
+    assert "Chi bộ xóm 10" in printed
+    assert "Chi bộ xóm 9" not in printed
+    assert main(["report", "--month", "13/2026", "--config", str(config_file)]) == 2
+    out = tmp_path / "att.csv"
+    assert (
+        main(["export", "--period", "11/2026", "--out", str(out), "--config", str(config_file)])
+        == 0
+    )
+    assert out.read_text(encoding="utf-8-sig").startswith("Chi bộ,Họ và tên")
+    assert (
+        main(["export", "--unit", "không có", "--out", str(out), "--config", str(config_file)])
+        == 2
+    )
+    copy = tmp_path / "backup" / "copy.sqlite3"
+    assert main(["backup", str(copy), "--config", str(config_file)]) == 0
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 28

@@ -43,7 +43,8 @@ async def test_real_process_links_and_answers_bad_codes(sim: FakeTelegram, tmp_p
         assert "Mã mời này không đúng" in (await stranger.send("/start nothere")).text
         assert "đã được dùng" in (await stranger.send(f"/start {invite['Nguyễn Văn An']}")).text
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, err.decode()
     assert b"Traceback" not in err

@@ -24,16 +24,22 @@ class Action(enum.StrEnum):
     REPORT = "report"  # a month's report of a cell (its leaders, or the cadres following it)
     MEMBERS = "members"  # see and manage a cell's members
     INVITE = "invite"  # issue an invite code for a cell's member
+    EXPORT = "export"  # XLSX/CSV of a cell's records (its leaders, or the cadres following it)
+    PETITION = "petition"  # raise a kiến nghị, see one's own
+    PETITION_ANSWER = "petition_answer"  # answer a cell's kiến nghị (leaders, following cadres)
+    PETITION_ESCALATE = "petition_escalate"  # send a cell's kiến nghị up to its cadres
 
 
 # Actions any linked person may take, about themselves.
-_EVERYONE = frozenset({Action.HELP, Action.LANGUAGE, Action.CANCEL, Action.SCHEDULE, Action.ME})
+_EVERYONE = frozenset(
+    {Action.HELP, Action.LANGUAGE, Action.CANCEL, Action.SCHEDULE, Action.ME, Action.PETITION}
+)
 # Actions on a cell, for the people who run it.
 _CELL_LEADERS = frozenset(
     {Action.SCHEDULE_CHANGE, Action.ROLLCALL, Action.SCORE, Action.MEMBERS, Action.INVITE}
 )
 # Actions on a cell that the cadres following it may also take.
-_CELL_WATCHERS = frozenset({Action.ROSTER, Action.REPORT})
+_CELL_WATCHERS = frozenset({Action.ROSTER, Action.REPORT, Action.EXPORT})
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,10 @@ def may(actor: Actor | None, action: Action, unit_id: int | None = None) -> bool
         return leads or follows
     if action is Action.SCORE_UPPER:
         return follows
+    if action is Action.PETITION_ANSWER:
+        return leads or follows
+    if action is Action.PETITION_ESCALATE:
+        return leads
     return False
 
 

@@ -11,6 +11,7 @@ from bot.handlers import (
     answers,
     digests,
     errors,
+    export,
     fallback,
     help,
     identity,
@@ -18,6 +19,7 @@ from bot.handlers import (
     me,
     meetings,
     members,
+    petitions,
     ratings,
     rollcall,
     scoring,
@@ -41,6 +43,8 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *scoring.HANDLERS,
         *digests.HANDLERS,
         *me.HANDLERS,
+        *export.HANDLERS,
+        *petitions.HANDLERS,  # replies to the answer prompt: before the free-text reader
         *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
         *answers.HANDLERS,  # its free-text reader takes all plain text: keep it after commands
         *fallback.HANDLERS,

@@ -40,10 +40,12 @@ COMMANDS = (
     Command("diemdanh", "rollcall", Action.ROLLCALL, N_("điểm danh trong buổi sinh hoạt")),
     Command("chamdiem", "score", Action.SCORE, N_("chấm điểm chất lượng buổi sinh hoạt")),
     Command("chamdiem", "score", Action.SCORE_UPPER, N_("chấm cột «cấp trên chấm»")),
+    Command("kiennghi", "petition", Action.PETITION, N_("gửi hoặc xem kiến nghị")),
     Command("cuatoi", "me", Action.ME, N_("các buổi sinh hoạt và điểm danh của tôi")),
     Command("baocao", "report", Action.REPORT, N_("báo cáo sinh hoạt chi bộ theo tháng")),
     Command("thanhvien", "members", Action.MEMBERS, N_("đảng viên của chi bộ và việc kết nối")),
     Command("moi", "invite", Action.INVITE, N_("cấp mã mời cho một đảng viên")),
+    Command("xuat", "export", Action.EXPORT, N_("xuất bảng tính điểm danh, chấm điểm")),
     Command("ngonngu", "language", Action.LANGUAGE, N_("đổi ngôn ngữ: Tiếng Việt / English")),
     Command("huy", "cancel", Action.CANCEL, N_("bỏ việc đang làm dở")),
 )

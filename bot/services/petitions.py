@@ -24,7 +24,9 @@ from bot.storage.db import Database
 CHANNEL = "telegram"
 
 
-async def submit(db: Database, person: Person, text: str, *, now: datetime, actor: str) -> Petition:
+async def submit(
+    db: Database, person: Person, text: str, *, now: datetime, actor: str
+) -> Petition:
     """Store a member's kiến nghị to their cell and write a message to its leaders."""
     async with db.transaction() as conn:
         petition = await petitions.insert(
@@ -158,9 +160,11 @@ class Entry:
 class Listing:
     """What /kiennghi shows one person: their own, and the open ones they may answer."""
 
+    unit: str  # the person's own unit
     own: tuple[Entry, ...]
     cell: tuple[Entry, ...]  # open in the cell the person leads
     followed: tuple[Entry, ...]  # open in the cells the person follows, escalated first
+    raises: bool  # a member of a cell, who may raise kiến nghị (cadres of a committee do not)
     leads: bool
     follows: bool
 
@@ -169,22 +173,33 @@ async def listing(db: Database, actor: Actor, limit: int) -> Listing:
     """The kiến nghị this person may see: never another member's unless they may answer it."""
     leads = may(actor, Action.PETITION_ESCALATE, actor.unit.id)
     followed_ids = [
-        u for u in sorted(actor.followed_ids) if u != actor.unit.id
-        and may(actor, Action.PETITION_ANSWER, u)
+        u
+        for u in sorted(actor.followed_ids)
+        if u != actor.unit.id and may(actor, Action.PETITION_ANSWER, u)
     ]
+    raises = actor.role is not Role.CADRE
     async with db.transaction() as conn:
-        own = [] if actor.role is Role.CADRE else await petitions.of_person(
-            conn, actor.person.id, limit
-        )
+        own = await petitions.of_person(conn, actor.person.id, limit) if raises else []
         cell = await petitions.open_in_units(conn, [actor.unit.id]) if leads else []
         followed = by_urgency(await petitions.open_in_units(conn, followed_ids))
         return Listing(
+            unit=actor.unit.name,
             own=await _entries(conn, own),
             cell=await _entries(conn, cell),
             followed=await _entries(conn, followed),
+            raises=raises,
             leads=leads,
             follows=bool(actor.followed),
         )
+
+
+async def entry(db: Database, petition_id: int) -> Entry | None:
+    """One kiến nghị with the member's name and the cell's."""
+    async with db.transaction() as conn:
+        petition = await petitions.get(conn, petition_id)
+        if petition is None:
+            return None
+        return (await _entries(conn, [petition]))[0]
 
 
 async def _entries(conn: aiosqlite.Connection, found: list[Petition]) -> tuple[Entry, ...]:
@@ -227,14 +242,14 @@ async def recover(db: Database) -> int:
         return await petitions.release_claimed(conn)
 
 
-async def claim(db: Database, limit: int) -> list[Delivery]:
+async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
     """Claim waiting messages; ones that need not or cannot go are closed here, not returned."""
     deliveries = []
     async with db.transaction() as conn:
         for message in await petitions.claim_pending(conn, limit):
             delivery, state, why = await _load(conn, message)
             if delivery is None:
-                await petitions.finish(conn, message.id, state, now=message.created_at, error=why)
+                await petitions.finish(conn, message.id, state, now=now, error=why)
             else:
                 deliveries.append(delivery)
     return deliveries
@@ -257,7 +272,8 @@ async def _load(
     assert member is not None
     assert unit is not None
     answerer = await people.get(conn, petition.answered_by) if petition.answered_by else None
-    return Delivery(message, petition, unit, member, recipient, account, answerer), "", ""
+    delivery = Delivery(message, petition, unit, member, recipient, account, answerer)
+    return delivery, MessageState.SENDING, ""
 
 
 async def sent(db: Database, message_id: int, now: datetime) -> None:
@@ -269,7 +285,9 @@ async def sent(db: Database, message_id: int, now: datetime) -> None:
 async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:
     """The person blocked the bot or never opened it: mark them, so the secretary calls."""
     async with db.transaction() as conn:
-        await petitions.finish(conn, delivery.message.id, MessageState.FAILED, now=now, error=error)
+        await petitions.finish(
+            conn, delivery.message.id, MessageState.FAILED, now=now, error=error
+        )
         await accounts.set_reachable(
             conn, delivery.account.channel, delivery.account.external_id, False
         )

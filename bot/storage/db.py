@@ -60,6 +60,16 @@ class Database:
             else:
                 await self._conn.commit()
 
+    async def backup(self, target: str | Path) -> None:
+        """A consistent copy of the database, taken while the bot may be running."""
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            backup = await aiosqlite.connect(target)
+            try:
+                await self._conn.backup(backup)
+            finally:
+                await backup.close()
+
     async def schema_version(self) -> int:
         """The number of the last migration applied."""
         async with self.transaction() as conn:

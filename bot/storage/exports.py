@@ -115,14 +115,20 @@ async def held_meetings(
     async with conn.execute(
         "SELECT m.id, m.unit_id, u.name, u.path, m.kind, m.starts_at "
         "FROM meetings m JOIN units u ON u.id = m.unit_id "
-        f"WHERE m.unit_id IN ({placeholders}) AND m.kind <> 'committee' AND m.status = 'scheduled' "
+        f"WHERE m.unit_id IN ({placeholders}) AND m.kind <> 'committee' "
+        "AND m.status = 'scheduled' "
         "AND m.rollcall_closed_at IS NOT NULL AND m.starts_at >= ? AND m.starts_at < ? "
         "ORDER BY m.starts_at, u.path",
         (*ids, ts(since), ts(until)),
     ) as cur:
         return [
             HeldMeeting(
-                id=r[0], unit_id=r[1], unit_name=r[2], unit_path=r[3], kind=r[4], starts_at=dt(r[5])
+                id=r[0],
+                unit_id=r[1],
+                unit_name=r[2],
+                unit_path=r[3],
+                kind=r[4],
+                starts_at=dt(r[5]),
             )
             for r in await cur.fetchall()
         ]
@@ -178,9 +184,7 @@ async def points(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list
         ]
 
 
-async def card_results(
-    conn: aiosqlite.Connection, meeting_ids: Iterable[int]
-) -> list[CardResult]:
+async def card_results(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list[CardResult]:
     """Confirmed totals and grades of these meetings' cards, by column."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:

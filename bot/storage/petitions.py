@@ -21,8 +21,7 @@ _PETITION = (
     "answer, answered_by FROM petitions"
 )
 _MESSAGE = (
-    "SELECT id, petition_id, person_id, purpose, state, created_at, sent_at "
-    "FROM petition_messages"
+    "SELECT id, petition_id, person_id, purpose, state, created_at, sent_at FROM petition_messages"
 )
 
 
@@ -156,7 +155,9 @@ async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
 
 async def of_petition(conn: aiosqlite.Connection, petition_id: int) -> list[PetitionMessage]:
     """Every message about a kiến nghị, in the order written."""
-    async with conn.execute(_MESSAGE + " WHERE petition_id = ? ORDER BY id", (petition_id,)) as cur:
+    async with conn.execute(
+        _MESSAGE + " WHERE petition_id = ? ORDER BY id", (petition_id,)
+    ) as cur:
         return [_message(row) for row in await cur.fetchall()]
 
 
