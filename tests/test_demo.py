@@ -21,4 +21,18 @@ def test_demo_prints_the_linking_conversations(
     assert "dành cho bí thư, phó bí thư chi bộ" in printed
     assert "Các chi bộ đồng chí phụ trách: Chi bộ xóm 9, Chi bộ xóm 10." in printed
     assert "Mã mời cho đồng chí Đinh Văn Thắng" in printed
+    # The later chapters: notice, answers, the list, roll-call, card, digests, kiến nghị.
+    for expected in (
+        "📢 THÔNG BÁO SINH HOẠT CHI BỘ",
+        "lý do: Ốm đau (om)",
+        "❓ Chưa trả lời",
+        "📋 ĐIỂM DANH",
+        "Phần mở đầu nghị quyết",
+        "xếp loại Tốt",
+        "📊 KẾT QUẢ SINH HOẠT CHI BỘ THÁNG 12/2026",
+        "📊 BÁO CÁO SINH HOẠT CHI BỘ THÁNG 12/2026",
+        "Kiến nghị số 1 của đồng chí đã được trả lời",
+    ):
+        assert expected in printed, expected
+    assert (tmp_path / "bao-cao-thang-12-2026.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").strip() == printed.strip()

@@ -285,6 +285,21 @@ async def _room_scenes(
         path = folder / "bao-cao-thang-12-2026.png"
         path.write_bytes(chart.data)
         out.append(t._("  (Biểu đồ trong báo cáo tháng đã lưu vào {path})").format(path=path))
+
+    await member.send("/kiennghi Đề nghị chi bộ đề xuất sửa đèn đường ngõ 3 trước Tết.")
+    await secretary.press("⬆️ Chuyển cấp trên")
+    await cadre.press("✍️ Trả lời")
+    await cadre.send(
+        "Đảng ủy xã đã giao UBND xã sửa trong tháng 1; đồng chí báo lại nếu chưa xong.",
+        reply_to=cadre.last,
+    )
+    await member.send("/kiennghi")
+    scene(
+        t._("Kiến nghị: đảng viên gửi, bí thư chuyển lên, cấp ủy viên trả lời"),
+        member,
+        secretary,
+        cadre,
+    )
     return out
 
 
