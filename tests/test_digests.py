@@ -127,3 +127,15 @@ def test_cli_report_and_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["backup", str(copy), "--config", str(config_file)]) == 0
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT COUNT(*) FROM people").fetchone()[0] == 28
+
+
+async def test_monthly_digest_shows_open_petitions_with_age(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A kiến nghị still open appears in the cadre's report with its age in days."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    await people["Trần Thị Bình"].send("/kiennghi Đề nghị sửa đường vào nhà văn hóa")
+    clock.advance(days=9)
+    replies = await people["Phạm Quốc Cường"].send("/baocao 12/2026 xóm 9")
+    assert "Đề nghị sửa đường vào nhà văn hóa" in replies.text
+    assert "9 ngày" in replies.text

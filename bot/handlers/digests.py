@@ -59,7 +59,8 @@ async def _send_monthly(app: App, person_id: int, month: str, state: str) -> int
     t = data.catalogs.pick(person.language, account.language_code)
     cells = await reports.followed_cells(data.db, person_id)
     months = [
-        rendered(t, r) for r in await reports.month_reports(data.db, cells, month, data.rules.tz)
+        rendered(t, r)
+        for r in await reports.month_reports(data.db, cells, month, data.rules.tz, data.now())
     ]
     chat = int(account.external_id)
     try:
@@ -105,7 +106,10 @@ async def report_command(update: Update, context: ChiboContext) -> None:
             ).format(name=rest)
         )
         return
-    months = [rendered(t, r) for r in await reports.month_reports(context.db, cells, month, tz)]
+    months = [
+        rendered(t, r)
+        for r in await reports.month_reports(context.db, cells, month, tz, context.now())
+    ]
     await message.reply_text(monthly_digest(t, actor.person.full_name, month, months))
     if len(cells) > 1:
         await _chart(message, context, cells, months, month)

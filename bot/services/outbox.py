@@ -118,7 +118,7 @@ async def _load(
     parent = await units.get(conn, unit.parent_id) if unit.parent_id else None
     report = None
     if notice.purpose is Purpose.DIGEST:
-        data, flags = await reports.cell_month(conn, unit.id, unit.name, meeting.month, tz)
+        data, flags = await reports.cell_month(conn, unit.id, unit.name, meeting.month, tz, now)
         report = CellReport(data, tuple(flags), unit)
     return Delivery(notice, meeting, unit, parent, person, account, answer, flag, report), ""
 

@@ -53,13 +53,14 @@ async def followed_cells(db: Database, person_id: int) -> list[Unit]:
 
 
 async def month_reports(
-    db: Database, cells: list[Unit], month: str, tz: ZoneInfo
+    db: Database, cells: list[Unit], month: str, tz: ZoneInfo, now: datetime | None = None
 ) -> list[CellReport]:
-    """Each cell's month, as the digests show it."""
+    """Each cell's month, as the digests show it (open kiến nghị aged as of `now`)."""
     found = []
+    moment = now or datetime.now(UTC)
     async with db.transaction() as conn:
         for cell in cells:
-            data, flags = await reports.cell_month(conn, cell.id, cell.name, month, tz)
+            data, flags = await reports.cell_month(conn, cell.id, cell.name, month, tz, moment)
             found.append(CellReport(data, tuple(flags), cell))
     return found
 

@@ -15,7 +15,7 @@ from bot.storage._util import ts
 
 
 async def cell_month(
-    conn: aiosqlite.Connection, unit_id: int, cell: str, month: str, tz: tzinfo
+    conn: aiosqlite.Connection, unit_id: int, cell: str, month: str, tz: tzinfo, now: datetime
 ) -> tuple[CellMonth, list[tuple[str, dict[str, str], str]]]:
     """A cell's monthly meeting of `month` (YYYY-MM), and its open flags (kind, params, name)."""
     async with conn.execute(
@@ -25,9 +25,13 @@ async def cell_month(
     ) as cur:
         row = await cur.fetchone()
     flags = await open_flags(conn, unit_id)
+    petitions = await open_petitions(conn, unit_id, now)
     if row is None or row["rollcall_closed_at"] is None:
         cancelled = bool(row and row["status"] == "cancelled")
-        return CellMonth(unit_id, cell, month, None, cancelled, 0, 0), flags
+        return (
+            CellMonth(unit_id, cell, month, None, cancelled, 0, 0, open_petitions=petitions),
+            flags,
+        )
     meeting_id = row["id"]
     marks = await rollcall.attendance(conn, meeting_id)
     names = await _names(conn, list(marks))
@@ -60,9 +64,23 @@ async def cell_month(
             upper_score=boards.get("upper", (None, None))[0],
             upper_grade=boards.get("upper", (None, None))[1],
             ratings=await rollcall.rating_counts(conn, meeting_id),
+            open_petitions=petitions,
         ),
         flags,
     )
+
+
+async def open_petitions(
+    conn: aiosqlite.Connection, unit_id: int, now: datetime
+) -> tuple[tuple[str, int], ...]:
+    """The cell's kiến nghị still waiting for an answer: (first words, age in days)."""
+    async with conn.execute(
+        "SELECT text, created_at FROM petitions WHERE unit_id = ? "
+        "AND status IN ('new', 'escalated') ORDER BY created_at",
+        (unit_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return tuple((r[0][:80], max(0, (now - datetime.fromisoformat(r[1])).days)) for r in rows)
 
 
 async def _names(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, str]:
