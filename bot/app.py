@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot import handlers
 from bot.config import Config
@@ -18,6 +19,7 @@ from bot.handlers import notices
 from bot.handlers.commands import publish_default_menus
 from bot.handlers.context import BotData, ChiboContext
 from bot.i18n import Catalogs
+from bot.inbox import ChiboApplication, InboxBot, replay
 from bot.services import outbox
 from bot.storage.db import Database
 
@@ -38,13 +40,22 @@ def build_application(
     # Opt in to PTB's coming behaviour (durations as timedelta) instead of a warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     context_types = ContextTypes(context=ChiboContext, bot_data=BotData)
+    bot = InboxBot(
+        token,
+        base_url=config.bot.api_base_url,
+        base_file_url=config.bot.api_file_url,
+        # The same pools as ApplicationBuilder's: many sends at once, one long poll.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=config.bot.max_messages_per_second, max_retries=5
+        ),
+    )
     app = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(config.bot.api_base_url)
-        .base_file_url(config.bot.api_file_url)
+        .application_class(ChiboApplication)
+        .bot(bot)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=5))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -61,6 +72,9 @@ async def _post_init(app: ChiboApp) -> None:
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
+    replayed = await replay(app, data.db)
+    if replayed:
+        log.warning("%d updates were fetched but not handled when the bot stopped", replayed)
     await publish_default_menus(app.bot, data.catalogs)
     released = await outbox.recover(data.db)
     if released:

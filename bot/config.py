@@ -46,6 +46,8 @@ class BotConfig:
     admins: tuple[int, ...] = ()
     default_language: str = "vi"
     log_level: str = "INFO"
+    # Telegram's overall limit for one bot; 0 turns pacing off (a local Bot API server).
+    max_messages_per_second: int = 30
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,13 @@ def _check(config: Config) -> None:
             N_("{key} phải là một trong: {allowed}"),
             key="bot.log_level",
             allowed="DEBUG, INFO, WARNING, ERROR",
+        )
+    if not 0 <= config.bot.max_messages_per_second <= 1000:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"),
+            key="bot.max_messages_per_second",
+            low=0,
+            high=1000,
         )
     try:
         ZoneInfo(config.time.timezone)

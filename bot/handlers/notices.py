@@ -16,6 +16,7 @@ from bot.handlers import digests
 from bot.handlers.context import BotData
 from bot.handlers.keyboards import answer_buttons, rating_buttons
 from bot.i18n import Translator
+from bot.inbox import InboxBot
 from bot.services import meetings, outbox, rollcall
 from bot.services.outbox import Delivery
 from bot.views_digest import meeting_digest
@@ -56,6 +57,8 @@ async def plan_ahead(app: App) -> None:
     )
     await schedule_outbox(app)
     await digests.deliver_monthly(app)
+    if isinstance(app.bot, InboxBot) and app.bot.inbox is not None:
+        await app.bot.inbox.forget_old()
 
 
 async def schedule_outbox(app: App) -> None:

@@ -287,6 +287,7 @@ class SimUser:
         self.transcript: list[TranscriptEntry] = []
         self.reply_keyboard: list[list[str]] | None = None
         self.chat_actions: list[str] = []
+        self.event_times: list[float] = []  # time.monotonic() of each entry of events
         self._by_id: dict[int, SentMessage] = {}
         self._next_message_id = 1
         self._activity = asyncio.Event()
@@ -348,6 +349,12 @@ class SimUser:
     ) -> Replies:
         """Send a text message to the bot and wait until it has answered and gone quiet."""
         self._check_not_blocked(text)
+        payload = self.text_update(text, reply_to=reply_to)
+        self.transcript.append(TranscriptEntry("user", "text", text))
+        return await self._act(payload, text, settle, timeout, expect_reply)
+
+    def text_update(self, text: str, *, reply_to: SentMessage | int | None = None) -> JSON:
+        """The update Telegram would send for this text (without pushing it)."""
         message = self._new_message()
         message["text"] = text
         command = _COMMAND.match(text)
@@ -357,8 +364,24 @@ class SimUser:
             ]
         if reply_to is not None:
             message["reply_to_message"] = self._reply_target(reply_to)
+        return {"message": message}
+
+    def send_nowait(self, text: str) -> int:
+        """Send a text without waiting for the answer (a crowd); returns the update id."""
+        self._check_not_blocked(text)
         self.transcript.append(TranscriptEntry("user", "text", text))
-        return await self._act({"message": message}, text, settle, timeout, expect_reply)
+        return self.sim.push_update(self.text_update(text))
+
+    def press_nowait(self, label: str) -> int:
+        """Press a button on the newest message with it, without waiting; the update id."""
+        self._check_not_blocked(label)
+        target, button = self._find_button(label, None)
+        if target is None or button is None or button[1] is None:
+            raise AssertionError(f"{self.name}: no button {label!r}")
+        self.transcript.append(
+            TranscriptEntry("user", "press", button[0], message_id=target.message_id)
+        )
+        return self.sim.push_update(self._callback_update(target, target.message_id, button[1]))
 
     async def send_document(
         self,
@@ -535,6 +558,7 @@ class SimUser:
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
+        self.event_times.append(self._last_activity)
         self._activity.set()
 
     def _check_not_blocked(self, what: str) -> None:
@@ -582,6 +606,12 @@ class SimUser:
         timeout: float | None,  # noqa: ASYNC109
         expect_reply: bool,
     ) -> Replies:
+        payload = self._callback_update(target, message_id, data)
+        return await self._act(payload, what, settle, timeout, expect_reply)
+
+    def _callback_update(
+        self, target: SentMessage | None, message_id: int, data: str | None
+    ) -> JSON:
         query_id = self.sim.register_callback_query(self, message_id, data)
         if target is not None and not target.deleted:
             message_json = self.sim.message_json(target)
@@ -595,7 +625,7 @@ class SimUser:
         }
         if data is not None:
             query["data"] = data
-        return await self._act({"callback_query": query}, what, settle, timeout, expect_reply)
+        return {"callback_query": query}
 
     async def _act(
         self,

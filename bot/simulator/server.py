@@ -457,10 +457,14 @@ class FakeTelegram:
 
     # ----- services for SimUser ---------------------------------------------------------------
 
-    def push_update(self, payload: JSON) -> int:
-        """Queue an update (without update_id) for getUpdates; returns its update_id."""
-        update_id = self._next_update_id
-        self._next_update_id += 1
+    def push_update(self, payload: JSON, *, update_id: int | None = None) -> int:
+        """Queue an update for getUpdates; returns its update_id.
+
+        A given update_id sends an update again (as Telegram does with one never confirmed).
+        """
+        if update_id is None:
+            update_id = self._next_update_id
+            self._next_update_id += 1
         self._updates.append((update_id, {"update_id": update_id, **payload}))
         self._wake_pollers()
         return update_id
