@@ -19,7 +19,7 @@ from bot.handlers import notices
 from bot.handlers.commands import publish_default_menus
 from bot.handlers.context import BotData, ChiboContext
 from bot.i18n import Catalogs
-from bot.inbox import ChiboApplication, InboxBot, replay
+from bot.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
 from bot.services import outbox
 from bot.storage.db import Database
 
@@ -45,7 +45,7 @@ def build_application(
         base_url=config.bot.api_base_url,
         base_file_url=config.bot.api_file_url,
         # The same pools as ApplicationBuilder's: many sends at once, one long poll.
-        request=HTTPXRequest(connection_pool_size=256),
+        request=HTTPXRequest(connection_pool_size=40),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(
             overall_max_rate=config.bot.max_messages_per_second, max_retries=5
@@ -55,6 +55,7 @@ def build_application(
         ApplicationBuilder()
         .application_class(ChiboApplication)
         .bot(bot)
+        .concurrent_updates(ChatOrderedProcessor())
         .context_types(context_types)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

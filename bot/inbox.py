@@ -11,14 +11,15 @@ is skipped.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ExtBot
+from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
 from bot.storage import inbox
 from bot.storage.db import Database
@@ -125,3 +126,48 @@ async def replay(app: Application[Any, Any, Any, Any, Any, Any], db: Database) -
         await app.update_queue.put(update)
     bot.attach(keeper)
     return len(pending)
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Updates of different chats are handled at once; those of one chat in arrival order.
+
+    A member's reply waits for the same member's previous one (the reason after "xin vắng"),
+    never for a thousand other members answering the same notice.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers once this chat's earlier updates are done."""
+        key = _chat_of(update)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+def _chat_of(update: object) -> int:
+    """The chat (else the person) an update belongs to; 0 for neither."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return 0

@@ -38,12 +38,25 @@ async def deliver_due(app: App) -> int:
     """Send every notice that is due now; returns how many went out."""
     data: BotData = app.bot_data
     total = 0
-    while True:
-        batch = await outbox.claim(data.db, data.now(), BATCH, data.rules.tz)
-        if not batch:
-            break
-        results = await asyncio.gather(*(_send(app, d) for d in batch))
-        total += sum(results)
+
+    def claim_next(busy: set[int]) -> asyncio.Task[list[Delivery]]:
+        return asyncio.ensure_future(
+            outbox.claim(data.db, data.now(), BATCH, data.rules.tz, busy=busy)
+        )
+
+    # The next batch is claimed while this one is being sent, so the pacing never waits for
+    # the database; nobody in this batch is in the next.
+    claiming = claim_next(set())
+    sent_log = outbox.SentLog(data.db)
+    try:
+        while batch := await claiming:
+            claiming = claim_next({d.person.id for d in batch})
+            total += sum(await asyncio.gather(*(_send(app, d, sent_log) for d in batch)))
+    finally:
+        await sent_log.flush()
+        left = [] if claiming.cancelled() else await claiming
+        if left:  # only when sending failed outright: the claimed batch waits its turn
+            await outbox.release(data.db, [d.notice.id for d in left])
     await schedule_outbox(app)
     return total
 
@@ -128,7 +141,7 @@ def _render(
     return text, answer_buttons(t, meeting.id, with_roster=delivery.leads_cell)
 
 
-async def _send(app: App, delivery: Delivery) -> int:
+async def _send(app: App, delivery: Delivery, sent_log: outbox.SentLog) -> int:
     """Send one notice and record how it ended; a passing failure is retried, never dropped."""
     data: BotData = app.bot_data
     person = delivery.person
@@ -161,5 +174,5 @@ async def _send(app: App, delivery: Delivery) -> int:
         backoff = timedelta(seconds=min(600, 5 * 2 ** min(notice.attempts, 7)))
         await outbox.retry_later(data.db, notice.id, data.now() + backoff, str(exc))
         return 0
-    await outbox.sent(data.db, notice.id, str(message.message_id), data.now())
+    sent_log.note(notice.id, str(message.message_id), data.now())
     return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,23 +58,34 @@ async def recover(db: Database) -> int:
         return await meetings.release_claimed(conn)
 
 
+async def release(db: Database, notice_ids: list[int]) -> None:
+    """Claimed notices that were not sent go back to the queue as they were."""
+    async with db.transaction() as conn:
+        for notice_id in notice_ids:
+            await meetings.unclaim(conn, notice_id)
+
+
 async def next_due(db: Database) -> datetime | None:
     """When the earliest waiting notice is due."""
     async with db.transaction() as conn:
         return await meetings.next_due(conn)
 
 
-async def claim(db: Database, now: datetime, limit: int, tz: ZoneInfo) -> list[Delivery]:
+async def claim(
+    db: Database, now: datetime, limit: int, tz: ZoneInfo, *, busy: set[int] | None = None
+) -> list[Delivery]:
     """Claim due notices; ones that need not or cannot go are closed here, not returned.
 
-    At most one notice per person per batch, so nobody gets two messages in the same second.
+    At most one notice per person per batch, and none for the people of the batch being sent
+    (`busy`), so nobody gets two messages in the same second.
     """
     deliveries: list[Delivery] = []
     async with db.transaction() as conn:
         batch = await meetings.claim_due(conn, now, limit)
-        seen: set[int] = set()
+        seen: set[int] = set(busy or ())
+        cache = await _Cache.load(conn, batch)
         for notice in batch:
-            delivery, skip = await _load(conn, notice, now, tz)
+            delivery, skip = await _load(conn, cache, notice, now, tz)
             if delivery is None:
                 await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
@@ -84,11 +96,45 @@ async def claim(db: Database, now: datetime, limit: int, tz: ZoneInfo) -> list[D
     return deliveries
 
 
+class _Cache:
+    """What a batch needs, read in a few queries: a wave is many people of few cells."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._meetings: dict[int, Meeting | None] = {}
+        self._units: dict[int, Unit | None] = {}
+        self.people: dict[int, Person] = {}
+        self.accounts: dict[int, ChatAccount] = {}
+        self.answers: dict[tuple[int, int], Answer] = {}
+
+    @classmethod
+    async def load(cls, conn: aiosqlite.Connection, batch: list[Notice]) -> _Cache:
+        """Read the batch's people, their accounts and answers at once."""
+        cache = cls(conn)
+        person_ids = [n.person_id for n in batch]
+        cache.people = await people.get_many(conn, person_ids)
+        cache.accounts = await accounts.of_people(conn, CHANNEL, person_ids)
+        cache.answers = await meetings.answers_of(
+            conn, [(n.meeting_id, n.person_id) for n in batch]
+        )
+        return cache
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        if meeting_id not in self._meetings:
+            self._meetings[meeting_id] = await meetings.get(self.conn, meeting_id)
+        return self._meetings[meeting_id]
+
+    async def unit(self, unit_id: int) -> Unit | None:
+        if unit_id not in self._units:
+            self._units[unit_id] = await units.get(self.conn, unit_id)
+        return self._units[unit_id]
+
+
 async def _load(
-    conn: aiosqlite.Connection, notice: Notice, now: datetime, tz: ZoneInfo
+    conn: aiosqlite.Connection, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
 ) -> tuple[Delivery | None, str]:
-    meeting = await meetings.get(conn, notice.meeting_id)
-    person = await people.get(conn, notice.person_id)
+    meeting = await cache.meeting(notice.meeting_id)
+    person = cache.people.get(notice.person_id)
     if meeting is None or person is None:
         return None, "gone"
     reminder = notice.purpose in (Purpose.NOTICE, Purpose.NUDGE)
@@ -97,13 +143,13 @@ async def _load(
         return None, "superseded"
     if reminder and (meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now):
         return None, "meeting no longer ahead"
-    account = await accounts.of_person(conn, CHANNEL, person.id)
+    account = cache.accounts.get(person.id)
     if account is None:
         return None, "not linked"
     in_cell = person.unit_id == meeting.unit_id
     if in_cell and not takes_part(person) and not after:
         return None, "exempt"
-    answer = await meetings.answer(conn, meeting.id, person.id)
+    answer = cache.answers.get((meeting.id, person.id))
     if notice.purpose is Purpose.NUDGE and answer is not None:
         return None, "already answered"
     if notice.purpose is Purpose.RATING and await rollcall.rating_of(conn, meeting.id, person.id):
@@ -113,9 +159,9 @@ async def _load(
         flag = await _flag(conn, notice.ref)
         if flag is None:
             return None, "flag cleared"
-    unit = await units.get(conn, meeting.unit_id)
+    unit = await cache.unit(meeting.unit_id)
     assert unit is not None
-    parent = await units.get(conn, unit.parent_id) if unit.parent_id else None
+    parent = await cache.unit(unit.parent_id) if unit.parent_id else None
     report = None
     if notice.purpose is Purpose.DIGEST:
         data, flags = await reports.cell_month(conn, unit.id, unit.name, meeting.month, tz, now)
@@ -139,6 +185,37 @@ async def sent(db: Database, notice_id: int, message_id: str, now: datetime) -> 
     """The notice reached the chat."""
     async with db.transaction() as conn:
         await meetings.finish(conn, notice_id, NoticeState.SENT, now=now, message_id=message_id)
+
+
+class SentLog:
+    """Records sent notices as soon as each is sent, many in one transaction (group commit).
+
+    While one write is under way, the notices sent meanwhile wait for the next one, so a wave
+    costs a few transactions a second instead of one per message, and the sender goes on to
+    the next message at once; `flush` waits until everything noted is written.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._waiting: list[tuple[int, str]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def note(self, notice_id: int, message_id: str, now: datetime) -> None:
+        """Record one sent notice (written within a moment)."""
+        self._waiting.append((notice_id, message_id))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(now))
+
+    async def flush(self) -> None:
+        """Wait until every noted notice is in the database."""
+        while self._writer is not None and not self._writer.done():
+            await self._writer
+
+    async def _write(self, now: datetime) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            async with self._db.transaction() as conn:
+                await meetings.sent_many(conn, batch, now)
 
 
 async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:

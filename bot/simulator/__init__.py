@@ -11,7 +11,7 @@ from bot.simulator.people import (
     TranscriptEntry,
     render_transcript,
 )
-from bot.simulator.server import ApiError, FakeTelegram, FloodLimits
+from bot.simulator.server import ApiError, FakeTelegram, Faults, FloodLimits
 
 __all__ = [
     "ApiError",
@@ -19,6 +19,7 @@ __all__ = [
     "Deletion",
     "Edit",
     "FakeTelegram",
+    "Faults",
     "FloodLimits",
     "Replies",
     "SentFile",

@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import mimetypes
+import random
 import re
 import socket
 import struct
@@ -129,6 +130,19 @@ class FloodLimits:
     per_chat_burst: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Random trouble on the methods that put something in front of a person.
+
+    server_errors: the share of calls answered 500 without doing anything; drops: the share
+    whose connection is closed before anything is done (the sender cannot know which).
+    """
+
+    server_errors: float = 0.0
+    drops: float = 0.0
+    seed: int = 7
+
+
 @dataclass(slots=True)
 class ScriptedFailure:
     """A failure the next matching call(s) will get instead of (or after) the real answer."""
@@ -177,6 +191,7 @@ class FakeTelegram:
         bot_name: str = "Trợ lý Chi bộ",
         flood_limits: FloodLimits | None = None,
         latency: float = 0.0,
+        faults: Faults | None = None,
         first_user_id: int = 1001,
         max_poll_timeout: float = 10.0,
         settle: float = DEFAULT_SETTLE,
@@ -193,6 +208,8 @@ class FakeTelegram:
         self.bot_name = bot_name
         self.flood_limits = flood_limits
         self.latency = latency
+        self.faults = faults
+        self._fault_dice = random.Random(faults.seed if faults else 0)
         self.max_poll_timeout = max_poll_timeout
         self.settle = settle
         self.reply_timeout = reply_timeout
@@ -205,6 +222,7 @@ class FakeTelegram:
         self.rate_limited = 0
         self.flood_rejections = 0
         self.dropped = 0
+        self.server_errors = 0
         self.internal_errors: list[BaseException] = []
         self.webhook_deleted = 0
 
@@ -454,6 +472,7 @@ class FakeTelegram:
         self.rate_limited = 0
         self.flood_rejections = 0
         self.dropped = 0
+        self.server_errors = 0
 
     # ----- services for SimUser ---------------------------------------------------------------
 
@@ -607,6 +626,16 @@ class FakeTelegram:
         failure = self._take_failure(key, params)
         if failure is not None and not failure.performed:
             return self._fail(request, failure)
+        if self.faults is not None and key in _FLOOD_METHODS:
+            roll = self._fault_dice.random()
+            if roll < self.faults.drops:
+                self.dropped += 1
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response()
+            if roll < self.faults.drops + self.faults.server_errors:
+                self.server_errors += 1
+                return self._error(ApiError(500, "Internal Server Error"))
         if self.flood_limits is not None and key in _FLOOD_METHODS:
             wait = self._flood_wait(self.flood_limits, params.get("chat_id"))
             if wait > 0:

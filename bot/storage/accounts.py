@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -44,6 +45,20 @@ async def of_person(
     ) as cur:
         row = await cur.fetchone()
     return _account(row) if row else None
+
+
+async def of_people(
+    conn: aiosqlite.Connection, channel: str, person_ids: Iterable[int]
+) -> dict[int, ChatAccount]:
+    """The accounts on this channel of these people, by person id (the unlinked left out)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(
+        _SELECT + f" WHERE channel = ? AND person_id IN ({marks})", (channel, *ids)
+    ) as cur:
+        return {account.person_id: account for account in map(_account, await cur.fetchall())}
 
 
 async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> list[ChatAccount]:

@@ -279,6 +279,16 @@ async def finish(
     )
 
 
+async def sent_many(
+    conn: aiosqlite.Connection, sent: Sequence[tuple[int, str]], now: datetime
+) -> None:
+    """Record notices (id, message id) as sent."""
+    await conn.executemany(
+        "UPDATE notices SET state = 'sent', sent_at = ?, message_id = ?, error = '' WHERE id = ?",
+        [(ts(now), message_id, notice_id) for notice_id, message_id in sent],
+    )
+
+
 async def postpone(
     conn: aiosqlite.Connection, notice_id: int, until: datetime, error: str = ""
 ) -> None:
@@ -286,6 +296,13 @@ async def postpone(
     await conn.execute(
         "UPDATE notices SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
         (ts(until), error[:500], notice_id),
+    )
+
+
+async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
+    """A claimed notice back to the queue, due as it was."""
+    await conn.execute(
+        "UPDATE notices SET state = 'pending' WHERE id = ? AND state = 'sending'", (notice_id,)
     )
 
 
@@ -312,6 +329,23 @@ async def answer(conn: aiosqlite.Connection, meeting_id: int, person_id: int) ->
     ) as cur:
         row = await cur.fetchone()
     return _answer(row) if row else None
+
+
+async def answers_of(
+    conn: aiosqlite.Connection, pairs: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], Answer]:
+    """The current answers for these (meeting, person) pairs."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    meeting_ids = sorted({m for m, _ in wanted})
+    marks = ", ".join("?" for _ in meeting_ids)
+    found: dict[tuple[int, int], Answer] = {}
+    async with conn.execute(_ANSWER + f" WHERE meeting_id IN ({marks})", meeting_ids) as cur:
+        for answer in map(_answer, await cur.fetchall()):
+            found[(answer.meeting_id, answer.person_id)] = answer
+    keep = set(wanted)
+    return {key: value for key, value in found.items() if key in keep}
 
 
 async def answers(conn: aiosqlite.Connection, meeting_id: int) -> dict[int, Answer]:

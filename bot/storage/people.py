@@ -39,6 +39,16 @@ async def get(conn: aiosqlite.Connection, person_id: int) -> Person | None:
     return _person(row) if row else None
 
 
+async def get_many(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> dict[int, Person]:
+    """The people with these ids, by id (ids not found are left out)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(_SELECT + f" WHERE p.id IN ({marks})", ids) as cur:
+        return {row["id"]: _person(row) for row in await cur.fetchall()}
+
+
 async def find_in_unit(conn: aiosqlite.Connection, unit_id: int, name: str) -> Person | None:
     """The person of this name in this unit (names compare without diacritics or case)."""
     async with conn.execute(

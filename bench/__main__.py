@@ -1,0 +1,94 @@
+"""Run the benchmarks and write BENCHMARKS.md:  python -m bench [--quick] [--only NAMES]
+
+NAMES (comma-separated): wave, storm, digest, crash. --quick runs small sizes (a check that
+everything works, in a few minutes); the figures in BENCHMARKS.md come from a full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import crash, province, report, scenario, storm, wave
+from bench.harness import ROOT, machine
+
+ALL = ("wave", "storm", "digest", "crash")
+
+
+async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, Any]:
+    """Every benchmark asked for; figures by name."""
+    small, large = (300, 3_000) if quick else (3_000, 30_000)
+    figures: dict[str, Any] = {"quick": quick, "sizes": [small, large]}
+    orgs: dict[int, scenario.Org] = {}
+
+    async def org(size: int) -> scenario.Org:
+        if size not in orgs:
+            print(f"· organisation of {size:,} members", flush=True)
+            orgs[size] = await scenario.organisation(work, size)
+        return orgs[size]
+
+    if "wave" in names:
+        for size in (small, large):
+            for limits in (True, False):
+                print(f"· wave {size:,}, limits {'on' if limits else 'off'}", flush=True)
+                figures[f"wave-{size}-{'on' if limits else 'off'}"] = await wave.wave(
+                    work, await org(size), limits=limits
+                )
+                _show(figures, f"wave-{size}-{'on' if limits else 'off'}")
+    if "storm" in names:
+        print(f"· reply storm {small:,}", flush=True)
+        figures["storm"] = await storm.bench(work, await org(small))
+        _show(figures, "storm")
+    if "digest" in names:
+        members, cells = (3_000, 140) if quick else (150_000, 7_000)
+        print(f"· province digest {members:,} members, {cells:,} cells", flush=True)
+        figures["digest"] = await province.run(work / "province", members=members, cells=cells)
+        _show(figures, "digest")
+    if "crash" in names:
+        print(f"· SIGKILL mid-wave {small:,}", flush=True)
+        figures["crash-wave"] = await crash.mid_wave(work, await org(small))
+        _show(figures, "crash-wave")
+        print(f"· SIGKILL mid-storm {small:,}", flush=True)
+        figures["crash-storm"] = await crash.mid_storm(work, await org(small))
+        _show(figures, "crash-storm")
+    figures["import_seconds"] = {size: o.import_seconds for size, o in orgs.items()}
+    return figures
+
+
+def _show(figures: dict[str, Any], name: str) -> None:
+    print(json.dumps(figures[name], indent=1, default=str, ensure_ascii=False), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    """The command line above."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few minutes")
+    parser.add_argument("--only", default=",".join(ALL), help="which benchmarks, e.g. wave,crash")
+    parser.add_argument("--work", default=str(ROOT / "bench-out"), help="scratch folder")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="the report")
+    args = parser.parse_args(argv)
+    names = tuple(n.strip() for n in args.only.split(",") if n.strip())
+    unknown = set(names) - set(ALL)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    figures = asyncio.run(run_all(work, names, args.quick))
+    figures["total_minutes"] = (time.monotonic() - started) / 60
+    figures["machine"] = machine()
+    (work / "figures.json").write_text(
+        json.dumps(figures, indent=1, default=str, ensure_ascii=False), encoding="utf-8"
+    )
+    Path(args.out).write_text(report.render(figures), encoding="utf-8")
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,164 @@
+"""BENCHMARKS.md from one run's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMMAND = "python -m bench"  # after ./dev has made .venv: .venv/bin/python -m bench
+
+
+def render(f: dict[str, Any]) -> str:
+    """The report: the command, the machine, then each benchmark with its targets."""
+    small, large = f["sizes"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Every figure below comes from one run of",
+        "",
+        "```",
+        f"{COMMAND}{' --quick' if f['quick'] else ''}",
+        "```",
+        "",
+        "which drives the real `chibo run` process against the local Bot API simulator",
+        "(`bot/simulator`) on loopback, with a synthetic organisation imported by the real",
+        "import. The benchmarks are not part of CI (they take long); `python -m bench --quick`",
+        "checks in a few minutes that they work. Raw figures: `bench-out/figures.json`.",
+        "",
+        f"Run took {f.get('total_minutes', 0):.0f} minutes.",
+        "",
+        "| machine | |",
+        "|---|---|",
+    ]
+    out += [f"| {k} | {v} |" for k, v in f.get("machine", {}).items()]
+    out.append("")
+    if f["quick"]:
+        out += ["**Quick run: small sizes, not the figures the targets speak of.**", ""]
+    if any(k.startswith("wave-") for k in f):
+        out += _wave(f, small, large)
+    if "storm" in f:
+        out += _storm(f["storm"], small)
+    if "digest" in f:
+        out += _table("3. Digest at province scale", f["digest"])
+    if "crash-wave" in f or "crash-storm" in f:
+        out += _crash(f, small)
+    return "\n".join(out) + "\n"
+
+
+def _wave(f: dict[str, Any], small: int, large: int) -> list[str]:
+    out = [
+        "## 1. Notice wave",
+        "",
+        "Every member of the organisation meets the same day; at start-up the bot finds one",
+        "notice due for each member and one per followed cell for each cadre (cadres follow ten",
+        "cells). Rate is measured at the simulator from the first notice to the last.",
+        "",
+        "With Telegram's limits (the simulator answers 429 beyond 30 messages/s overall and",
+        "1/s per chat; the bot paces itself at `bot.max_messages_per_second = 30`):",
+        "",
+        "| members | notices | lost | duplicated | 429s | seconds | rate/s | of 30/s (≥ 0.95) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for size in (small, large):
+        w = f.get(f"wave-{size}-on")
+        if w:
+            out.append(
+                f"| {size:,} | {w['notices']:,} of {w['expected']:,} | {w['lost']} | "
+                f"{w['duplicated']} | {w['429']} | {w['seconds']:.0f} | {w['rate']:.1f} | "
+                f"{w['fraction']:.3f} |"
+            )
+    out += [
+        "",
+        "Without limits (simulator without flood control, bot pacing off), against bare",
+        "python-telegram-bot sending the same messages (same text, parse mode and buttons,",
+        "30 at a time, as the outbox) to the same simulator: the framework floor.",
+        "",
+        "| members | bot notices/s | bare PTB msgs/s | ratio (≥ 0.8) | lost | duplicated |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size in (small, large):
+        w = f.get(f"wave-{size}-off")
+        if w:
+            floor = w["floor"]["rate"]
+            ratio = w["rate"] / floor if floor else 0.0
+            out.append(
+                f"| {size:,} | {w['rate']:.0f} | {floor:.0f} | {ratio:.2f} | {w['lost']} | "
+                f"{w['duplicated']} |"
+            )
+    return [*out, ""]
+
+
+def _storm(s: dict[str, Any], small: int) -> list[str]:
+    out = [
+        "## 2. Reply storm",
+        "",
+        f"{s['members']:,} members (of the {small:,} organisation) answer their notice: every",
+        'other one presses ✅, the others write free text ("có", "co a", "xin vắng vì ốm",',
+        '"xin vang, di cong tac"…). Latency is from the reply reaching the simulator to the',
+        "bot's first answer in that chat (a button's acknowledgement or a message). The bare",
+        "echo bot (python-telegram-bot, no database) answers each text and button the same way",
+        "on the same simulator.",
+        "",
+        "| run | replies | answered | answered/s | p50 s | p99 s |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = {
+        "chibo-minute": "bot, within a minute, Telegram's limits",
+        "echo-minute": "bare echo, within a minute, Telegram's limits",
+        "chibo-burst": "bot, all at once, no limits",
+        "echo-burst": "bare echo, all at once, no limits",
+    }
+    for key, label in names.items():
+        r = s.get(key)
+        if r:
+            out.append(
+                f"| {label} | {r['replies']:,} | {r['answered']:,} | {r['per_second']:.0f} | "
+                f"{r['p50']:.3f} | {r['p99']:.3f} |"
+            )
+    out += ["", f"Answers recorded in the database: {s['answers_recorded']:,}.", ""]
+    return out
+
+
+def _crash(f: dict[str, Any], small: int) -> list[str]:
+    out = ["## 4. Crash", ""]
+    w = f.get("crash-wave")
+    if w:
+        out += [
+            f"Notice wave of {small:,} members with Telegram's limits, 1% of sends answered",
+            "500 and 0.5% of connections dropped by the simulator; SIGKILL once 40% of the",
+            "notices had arrived; restarted two seconds later.",
+            "",
+            "| expected | at the kill | claimed at the kill | lost | duplicated | 500s | drops |",
+            "|---|---|---|---|---|---|---|",
+            f"| {w['expected']:,} | {w['at_kill']:,} | {w['in_flight_at_kill']} | "
+            f"{w['lost']} | {w['duplicated']} | {w['server_errors']} | {w['dropped']} |",
+            "",
+        ]
+    s = f.get("crash-storm")
+    if s:
+        out += [
+            f"Reply storm of the {small:,} organisation's members within 30 seconds (half ✅,",
+            'half "xin vắng vì ốm"), SIGKILL half-way, the bot down for five seconds while',
+            "replies kept coming, restarted. An answer is lost when the database does not hold",
+            "what the member said.",
+            "",
+            "| replies | answers lost | replies never answered | answered twice | "
+            "inbox left unhandled |",
+            "|---|---|---|---|---|",
+            f"| {s['replies']:,} | {s['answers_lost']} | {s['replies_unanswered']} | "
+            f"{s['replies_answered_twice']} | {s['inbox_left_unhandled']} |",
+            "",
+        ]
+    return out
+
+
+def _table(title: str, figures: dict[str, Any]) -> list[str]:
+    out = [f"## {title}", "", "| figure | value |", "|---|---|"]
+    for key, value in figures.items():
+        if isinstance(value, float):
+            shown = f"{value:,.2f}"
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        else:
+            shown = str(value)
+        out.append(f"| {key} | {shown} |")
+    return [*out, ""]
