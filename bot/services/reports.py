@@ -56,30 +56,45 @@ async def month_reports(
     db: Database, cells: list[Unit], month: str, tz: ZoneInfo, now: datetime | None = None
 ) -> list[CellReport]:
     """Each cell's month, as the digests show it (open kiến nghị aged as of `now`)."""
-    found = []
     moment = now or datetime.now(UTC)
     async with db.transaction() as conn:
-        for cell in cells:
-            data, flags = await reports.cell_month(conn, cell.id, cell.name, month, tz, moment)
-            found.append(CellReport(data, tuple(flags), cell))
-    return found
+        found = await reports.cell_months(conn, [(c.id, c.name) for c in cells], month, tz, moment)
+    return [
+        CellReport(data, tuple(flags), cell)
+        for cell, (data, flags) in zip(cells, found, strict=True)
+    ]
 
 
 async def trend(
     db: Database, cells: list[Unit], month: str, tz: ZoneInfo, months: int = 6
 ) -> list[tuple[str, Decimal | None, Decimal | None]]:
-    """Average attendance and score of these cells over the last `months` months."""
-    series = []
-    current = month
+    """Average attendance and score of these cells over the last `months` months.
+
+    The same figures as month_reports' attendance and score, counted in SQL: the trend needs
+    two numbers per cell and month, not the names, flags and kiến nghị.
+    """
     labels = []
+    current = month
     for _ in range(months):
         labels.append(current)
         current = previous_month(current)
-    for label in reversed(labels):
-        rows = [r.month for r in await month_reports(db, cells, label, tz)]
-        held = [r for r in rows if r.held]
-        attendance = [r.attendance for r in held if r.attendance is not None]
-        scores = [r.score for r in held if r.score is not None]
+    labels.reverse()
+    async with db.transaction() as conn:
+        held = await reports.held_figures(conn, [c.id for c in cells], labels)
+    series = []
+    for label in labels:
+        attendance: list[Decimal] = []
+        scores: list[Decimal] = []
+        for cell in cells:
+            figures = held.get((cell.id, label))
+            if figures is None:
+                continue
+            present, expected, self_score, upper_score = figures
+            if expected > 0:
+                attendance.append(Decimal(present) / Decimal(expected))
+            score = self_score if self_score is not None else upper_score
+            if score is not None:
+                scores.append(score)
         series.append(
             (
                 label,

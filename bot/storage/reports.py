@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
@@ -10,39 +11,107 @@ import aiosqlite
 
 from bot.domain.digest import CellMonth
 from bot.domain.rules import Attendance
-from bot.storage import rollcall
 from bot.storage._util import ts
+
+# Cells and meetings are looked up this many at a time (SQLite's bound parameters are limited).
+_CHUNK = 500
+
+Flags = list[tuple[str, dict[str, str], str]]
 
 
 async def cell_month(
     conn: aiosqlite.Connection, unit_id: int, cell: str, month: str, tz: tzinfo, now: datetime
-) -> tuple[CellMonth, list[tuple[str, dict[str, str], str]]]:
+) -> tuple[CellMonth, Flags]:
     """A cell's monthly meeting of `month` (YYYY-MM), and its open flags (kind, params, name)."""
-    async with conn.execute(
-        "SELECT id, starts_at, status, rollcall_closed_at, started_at, ended_at FROM meetings "
-        "WHERE unit_id = ? AND month = ? AND kind <> 'committee'",
-        (unit_id, month),
-    ) as cur:
-        row = await cur.fetchone()
-    flags = await open_flags(conn, unit_id)
-    petitions = await open_petitions(conn, unit_id, now)
-    if row is None or row["rollcall_closed_at"] is None:
-        cancelled = bool(row and row["status"] == "cancelled")
-        return (
-            CellMonth(unit_id, cell, month, None, cancelled, 0, 0, open_petitions=petitions),
-            flags,
-        )
-    meeting_id = row["id"]
-    marks = await rollcall.attendance(conn, meeting_id)
-    names = await _names(conn, list(marks))
-    counted = {pid: v for pid, v in marks.items() if v[0] is not Attendance.EXEMPT}
-    duration = None
-    if row["started_at"] and row["ended_at"]:
-        start = datetime.fromisoformat(row["started_at"])
-        duration = int((datetime.fromisoformat(row["ended_at"]) - start).total_seconds() // 60)
-    boards = await _boards(conn, meeting_id)
-    return (
-        CellMonth(
+    return (await cell_months(conn, [(unit_id, cell)], month, tz, now))[0]
+
+
+async def cell_months(
+    conn: aiosqlite.Connection,
+    cells: Sequence[tuple[int, str]],
+    month: str,
+    tz: tzinfo,
+    now: datetime,
+) -> list[tuple[CellMonth, Flags]]:
+    """cell_month for many cells (unit id, name) at once: a few queries, not a few per cell."""
+    unit_ids = sorted({unit_id for unit_id, _name in cells})
+    rows: dict[int, aiosqlite.Row] = {}
+    flags: dict[int, Flags] = {}
+    petitions: dict[int, list[tuple[str, int]]] = {}
+    for chunk, marks in _chunks(unit_ids):
+        async with conn.execute(
+            "SELECT id, unit_id, starts_at, status, rollcall_closed_at, started_at, ended_at "
+            f"FROM meetings WHERE unit_id IN ({marks}) AND month = ? AND kind <> 'committee'",
+            (*chunk, month),
+        ) as cur:
+            rows.update((r["unit_id"], r) for r in await cur.fetchall())
+        async with conn.execute(
+            "SELECT f.unit_id, f.kind, f.params, COALESCE(p.full_name, '') FROM flags f "
+            "LEFT JOIN people p ON p.id = f.person_id "
+            f"WHERE f.unit_id IN ({marks}) AND f.cleared_at IS NULL "
+            "ORDER BY f.unit_id, f.raised_at, f.rowid",
+            chunk,
+        ) as cur:
+            for r in await cur.fetchall():
+                flags.setdefault(r[0], []).append((r[1], json.loads(r[2]), r[3]))
+        async with conn.execute(
+            f"SELECT unit_id, text, created_at FROM petitions WHERE unit_id IN ({marks}) "
+            "AND status IN ('new', 'escalated') ORDER BY unit_id, created_at, id",
+            chunk,
+        ) as cur:
+            for r in await cur.fetchall():
+                age = max(0, (now - datetime.fromisoformat(r[2])).days)
+                petitions.setdefault(r[0], []).append((r[1][:80], age))
+    held = sorted(r["id"] for r in rows.values() if r["rollcall_closed_at"] is not None)
+    marks_of: dict[int, dict[int, tuple[Attendance, str]]] = {}
+    names: dict[int, str] = {}
+    boards: dict[int, dict[str, tuple[Decimal | None, str | None]]] = {}
+    ratings: dict[int, dict[str, int]] = {}
+    for chunk, marks in _chunks(held):
+        async with conn.execute(
+            "SELECT a.meeting_id, a.person_id, a.status, a.reason, p.full_name "
+            "FROM attendance a LEFT JOIN people p ON p.id = a.person_id "
+            f"WHERE a.meeting_id IN ({marks}) ORDER BY a.meeting_id, a.person_id",
+            chunk,
+        ) as cur:
+            for r in await cur.fetchall():
+                marks_of.setdefault(r[0], {})[r[1]] = (Attendance(r[2]), r[3])
+                if r[4] is not None:
+                    names[r[1]] = r[4]
+        async with conn.execute(
+            "SELECT meeting_id, board, total, grade FROM score_cards "
+            f"WHERE meeting_id IN ({marks}) AND confirmed_at IS NOT NULL",
+            chunk,
+        ) as cur:
+            for r in await cur.fetchall():
+                boards.setdefault(r[0], {})[r[1]] = (Decimal(r[2]), r[3])
+        async with conn.execute(
+            "SELECT meeting_id, rating, COUNT(*) FROM ratings "
+            f"WHERE meeting_id IN ({marks}) GROUP BY meeting_id, rating",
+            chunk,
+        ) as cur:
+            for r in await cur.fetchall():
+                ratings.setdefault(r[0], {})[r[1]] = r[2]
+    found = []
+    for unit_id, cell in cells:
+        row = rows.get(unit_id)
+        open_petitions = tuple(petitions.get(unit_id, ()))
+        if row is None or row["rollcall_closed_at"] is None:
+            cancelled = bool(row and row["status"] == "cancelled")
+            data = CellMonth(
+                unit_id, cell, month, None, cancelled, 0, 0, open_petitions=open_petitions
+            )
+            found.append((data, list(flags.get(unit_id, ()))))
+            continue
+        meeting_id = row["id"]
+        statuses = marks_of.get(meeting_id, {})
+        counted = {pid: v for pid, v in statuses.items() if v[0] is not Attendance.EXEMPT}
+        duration = None
+        if row["started_at"] and row["ended_at"]:
+            start = datetime.fromisoformat(row["started_at"])
+            duration = int((datetime.fromisoformat(row["ended_at"]) - start).total_seconds() // 60)
+        board = boards.get(meeting_id, {})
+        data = CellMonth(
             unit_id=unit_id,
             cell=cell,
             month=month,
@@ -59,60 +128,54 @@ async def cell_month(
                 names[pid] for pid, (s, _r) in counted.items() if s is Attendance.UNEXCUSED
             ),
             duration_minutes=duration,
-            self_score=boards.get("self", (None, None))[0],
-            self_grade=boards.get("self", (None, None))[1],
-            upper_score=boards.get("upper", (None, None))[0],
-            upper_grade=boards.get("upper", (None, None))[1],
-            ratings=await rollcall.rating_counts(conn, meeting_id),
-            open_petitions=petitions,
-        ),
-        flags,
-    )
+            self_score=board.get("self", (None, None))[0],
+            self_grade=board.get("self", (None, None))[1],
+            upper_score=board.get("upper", (None, None))[0],
+            upper_grade=board.get("upper", (None, None))[1],
+            ratings=ratings.get(meeting_id, {}),
+            open_petitions=open_petitions,
+        )
+        found.append((data, list(flags.get(unit_id, ()))))
+    return found
 
 
-async def open_petitions(
-    conn: aiosqlite.Connection, unit_id: int, now: datetime
-) -> tuple[tuple[str, int], ...]:
-    """The cell's kiến nghị still waiting for an answer: (first words, age in days)."""
-    async with conn.execute(
-        "SELECT text, created_at FROM petitions WHERE unit_id = ? "
-        "AND status IN ('new', 'escalated') ORDER BY created_at",
-        (unit_id,),
-    ) as cur:
-        rows = await cur.fetchall()
-    return tuple((r[0][:80], max(0, (now - datetime.fromisoformat(r[1])).days)) for r in rows)
+def _chunks(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
+    """The ids in slices short enough to bind, each with its "?, ?, …" placeholders."""
+    for index in range(0, len(ids), _CHUNK):
+        chunk = list(ids[index : index + _CHUNK])
+        yield chunk, ", ".join("?" for _ in chunk)
 
 
-async def _names(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    async with conn.execute(f"SELECT id, full_name FROM people WHERE id IN ({marks})", ids) as cur:
-        return {r[0]: r[1] for r in await cur.fetchall()}
-
-
-async def _boards(
-    conn: aiosqlite.Connection, meeting_id: int
-) -> dict[str, tuple[Decimal | None, str | None]]:
-    async with conn.execute(
-        "SELECT board, total, grade FROM score_cards WHERE meeting_id = ? "
-        "AND confirmed_at IS NOT NULL",
-        (meeting_id,),
-    ) as cur:
-        return {r[0]: (Decimal(r[1]), r[2]) for r in await cur.fetchall()}
-
-
-async def open_flags(
-    conn: aiosqlite.Connection, unit_id: int
-) -> list[tuple[str, dict[str, str], str]]:
-    """The cell's flags that still hold: (kind, params, the member's name or "")."""
-    async with conn.execute(
-        "SELECT f.kind, f.params, COALESCE(p.full_name, '') FROM flags f "
-        "LEFT JOIN people p ON p.id = f.person_id "
-        "WHERE f.unit_id = ? AND f.cleared_at IS NULL ORDER BY f.raised_at",
-        (unit_id,),
-    ) as cur:
-        return [(r[0], json.loads(r[1]), r[2]) for r in await cur.fetchall()]
+async def held_figures(
+    conn: aiosqlite.Connection, unit_ids: Sequence[int], months: Sequence[str]
+) -> dict[tuple[int, str], tuple[int, int, Decimal | None, Decimal | None]]:
+    """The held monthly meetings of these cells in these months, counted in SQL: (unit,
+    month) → (present, expected, confirmed self score, confirmed upper score)."""
+    found = {}
+    month_marks = ", ".join("?" for _ in months)
+    for chunk, marks in _chunks(sorted(set(unit_ids))):
+        async with conn.execute(
+            "SELECT m.unit_id, m.month, "
+            "(SELECT COUNT(*) FROM attendance a WHERE a.meeting_id = m.id "
+            "AND a.status = 'present'), "
+            "(SELECT COUNT(*) FROM attendance a WHERE a.meeting_id = m.id "
+            "AND a.status <> 'exempt'), "
+            "(SELECT total FROM score_cards s WHERE s.meeting_id = m.id AND s.board = 'self' "
+            "AND s.confirmed_at IS NOT NULL), "
+            "(SELECT total FROM score_cards s WHERE s.meeting_id = m.id AND s.board = 'upper' "
+            "AND s.confirmed_at IS NOT NULL) "
+            f"FROM meetings m WHERE m.unit_id IN ({marks}) AND m.month IN ({month_marks}) "
+            "AND m.kind <> 'committee' AND m.rollcall_closed_at IS NOT NULL",
+            (*chunk, *months),
+        ) as cur:
+            for r in await cur.fetchall():
+                found[(r[0], r[1])] = (
+                    r[2],
+                    r[3],
+                    None if r[4] is None else Decimal(r[4]),
+                    None if r[5] is None else Decimal(r[5]),
+                )
+    return found
 
 
 async def digest_due(
