@@ -39,18 +39,33 @@ async def deliver_due(app: App) -> int:
     data: BotData = app.bot_data
     total = 0
 
-    def claim_next(busy: set[int]) -> asyncio.Task[list[Delivery]]:
+    loop = asyncio.get_running_loop()
+    recent: dict[int, float] = {}  # person → when their last notice of this run was claimed
+    gap = outbox.SAME_CHAT_GAP.total_seconds()
+
+    def claim_next() -> asyncio.Task[list[Delivery]]:
+        now = loop.time()
+        for person in [p for p, at in recent.items() if now - at >= gap]:
+            del recent[person]
         return asyncio.ensure_future(
-            outbox.claim(data.db, data.now(), BATCH, data.rules.tz, busy=busy)
+            outbox.claim(data.db, data.now(), BATCH, data.rules.tz, busy=set(recent))
         )
 
     # The next batch is claimed while this one is being sent, so the pacing never waits for
-    # the database; nobody in this batch is in the next.
-    claiming = claim_next(set())
+    # the database; nobody told a moment ago is in it.
+    claiming = claim_next()
     sent_log = outbox.SentLog(data.db)
     try:
-        while batch := await claiming:
-            claiming = claim_next({d.person.id for d in batch})
+        while True:
+            batch = await claiming
+            if not batch:
+                if not recent or not await outbox.any_due(data.db, data.now()):
+                    break
+                await asyncio.sleep(min(recent.values()) + gap - loop.time())  # their turn
+                claiming = claim_next()
+                continue
+            recent.update(dict.fromkeys((d.person.id for d in batch), loop.time()))
+            claiming = claim_next()
             total += sum(await asyncio.gather(*(_send(app, d, sent_log) for d in batch)))
     finally:
         await sent_log.flush()

@@ -25,6 +25,9 @@ from bot.storage import accounts, meetings, people, reports, rollcall, units
 from bot.storage.db import Database
 
 CHANNEL = "telegram"
+# Telegram allows about one message a second to one chat: a person's next notice waits this
+# long after the last, whatever the timing of the batches around it.
+SAME_CHAT_GAP = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ async def release(db: Database, notice_ids: list[int]) -> None:
             await meetings.unclaim(conn, notice_id)
 
 
+async def any_due(db: Database, now: datetime) -> bool:
+    """Whether notices are waiting to go out now (some may wait for their chat's turn)."""
+    async with db.transaction() as conn:
+        return await meetings.any_due(conn, now)
+
+
 async def next_due(db: Database) -> datetime | None:
     """When the earliest waiting notice is due."""
     async with db.transaction() as conn:
@@ -76,20 +85,20 @@ async def claim(
 ) -> list[Delivery]:
     """Claim due notices; ones that need not or cannot go are closed here, not returned.
 
-    At most one notice per person per batch, and none for the people of the batch being sent
-    (`busy`), so nobody gets two messages in the same second.
+    At most one notice per person per batch, and none for the people sent one a moment ago
+    (`busy`), so nobody gets two messages in the same second; theirs keep their place.
     """
     deliveries: list[Delivery] = []
     async with db.transaction() as conn:
-        batch = await meetings.claim_due(conn, now, limit)
-        seen: set[int] = set(busy or ())
+        batch = await meetings.claim_due(conn, now, limit, busy or ())
+        seen: set[int] = set()
         cache = await _Cache.load(conn, batch)
         for notice in batch:
             delivery, skip = await _load(conn, cache, notice, now, tz)
             if delivery is None:
                 await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
-                await meetings.postpone(conn, notice.id, now + timedelta(seconds=1))
+                await meetings.unclaim(conn, notice.id)
             else:
                 seen.add(notice.person_id)
                 deliveries.append(delivery)

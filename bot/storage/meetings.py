@@ -249,11 +249,15 @@ async def of_meeting(conn: aiosqlite.Connection, meeting_id: int) -> list[Notice
         return [_notice(row) for row in await cur.fetchall()]
 
 
-async def claim_due(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[Notice]:
-    """Take up to `limit` due notices, marking them as being sent."""
+async def claim_due(
+    conn: aiosqlite.Connection, now: datetime, limit: int, skip_people: Iterable[int] = ()
+) -> list[Notice]:
+    """Take up to `limit` due notices, marking them as being sent; none for `skip_people`."""
+    skip = sorted(set(skip_people))
+    others = f" AND person_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
     async with conn.execute(
-        _NOTICE + " WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-        (ts(now), limit),
+        _NOTICE + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?",
+        (ts(now), *skip, limit),
     ) as cur:
         due = [_notice(row) for row in await cur.fetchall()]
     await conn.executemany(
@@ -310,6 +314,14 @@ async def release_claimed(conn: aiosqlite.Connection) -> int:
     """After a restart: notices claimed but never confirmed go back to the queue."""
     cur = await conn.execute("UPDATE notices SET state = 'pending' WHERE state = 'sending'")
     return cur.rowcount
+
+
+async def any_due(conn: aiosqlite.Connection, now: datetime) -> bool:
+    """Whether some notice is waiting to go out now."""
+    async with conn.execute(
+        "SELECT 1 FROM notices WHERE state = 'pending' AND due_at <= ? LIMIT 1", (ts(now),)
+    ) as cur:
+        return await cur.fetchone() is not None
 
 
 async def next_due(conn: aiosqlite.Connection) -> datetime | None:
