@@ -86,7 +86,7 @@ async def _post_init(app: ChiboApp) -> None:
     released = await outbox.recover(data.db)
     if released:
         log.warning("%d notices were being sent when the bot stopped; they go out again", released)
-    await notices.plan_ahead(app)
+    await notices.plan_ahead(app, digests_now=False)
     await handlers.petitions.deliver_petition_messages(app, at_start=True)
     notices.start_jobs(app)
     log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)

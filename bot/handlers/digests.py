@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import logging
@@ -69,7 +70,9 @@ async def _send_monthly(app: App, person_id: int, month: str, state: str) -> int
             await app.bot.send_message(chat, monthly_digest(t, person.full_name, month, months))
             await reports.mark_digest(data.db, person_id, month, "text_sent", data.now())
         trend = await reports.trend(data.db, cells, month, data.rules.tz)
-        png = digest_chart(months, trend, chart_title(t, month), chart_labels(t))
+        png = await asyncio.to_thread(
+            digest_chart, months, trend, chart_title(t, month), chart_labels(t)
+        )
         await app.bot.send_photo(chat, io.BytesIO(png), caption=monthly_caption(t, month))
     except RetryAfter:
         return 0  # tried again at the next round
@@ -134,7 +137,9 @@ async def _chart(
 ) -> None:
     t = context.t
     trend = await reports.trend(context.db, cells, month, context.bot_data.rules.tz)
-    png = digest_chart(months, trend, chart_title(t, month), chart_labels(t))
+    png = await asyncio.to_thread(
+        digest_chart, months, trend, chart_title(t, month), chart_labels(t)
+    )
     await message.reply_photo(io.BytesIO(png), caption=monthly_caption(t, month))
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_JOB = "outbox"
 PLANNER_JOB = "planner"
+DIGEST_JOB = "digests"
 # About one second's worth of Telegram's overall limit; the rate limiter paces within it.
 BATCH = 30
 PLANNER_EVERY = timedelta(hours=6)
@@ -76,15 +77,20 @@ async def deliver_due(app: App) -> int:
     return total
 
 
-async def plan_ahead(app: App) -> None:
-    """Create the meetings that are due to exist, then wake the outbox."""
+async def plan_ahead(app: App, *, digests_now: bool = True) -> None:
+    """Create the meetings that are due to exist, then wake the outbox.
+
+    At start-up the monthly digests are left to a job (`digests_now=False`): drawing hundreds
+    of charts must not keep the bot from reading its messages.
+    """
     data: BotData = app.bot_data
     await meetings.ensure_upcoming(data.db, data.rules, data.now())
     await rollcall.check_missing_meetings(
         data.db, data.rules, data.config.rules.meeting_deadline_day, data.now()
     )
     await schedule_outbox(app)
-    await digests.deliver_monthly(app)
+    if digests_now:
+        await digests.deliver_monthly(app)
     if isinstance(app.bot, InboxBot) and app.bot.inbox is not None:
         await app.bot.inbox.forget_old()
 
@@ -115,10 +121,15 @@ def start_jobs(app: App) -> None:
         app.job_queue.run_repeating(
             _planner_job, PLANNER_EVERY, first=PLANNER_EVERY, name=PLANNER_JOB
         )
+        app.job_queue.run_once(_digest_job, 0, name=DIGEST_JOB)
 
 
 async def _outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver_due(context.application)
+
+
+async def _digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await digests.deliver_monthly(context.application)
 
 
 async def _planner_job(context: ContextTypes.DEFAULT_TYPE) -> None:

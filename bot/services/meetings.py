@@ -74,11 +74,24 @@ async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Mee
     member back from exemption) get their notices; rows already there are left as they are.
     """
     created = []
+    # One small unit of work per meeting and per cell: at province scale (thousands of cells)
+    # one big transaction would keep every answer and notice waiting for half a minute.
     async with db.transaction() as conn:
-        for meeting in await meetings.scheduled_after(conn, now):
+        ahead = await meetings.scheduled_after(conn, now)
+        cells = await units.cells(conn)
+    for scheduled in ahead:
+        async with db.transaction() as conn:
+            meeting = await meetings.get(conn, scheduled.id)
+            if (
+                meeting is None
+                or meeting.revision != scheduled.revision
+                or meeting.status is not MeetingStatus.SCHEDULED
+            ):
+                continue  # changed meanwhile; the change planned its own notices
             told = await meetings.told(conn, meeting.id)
             await _plan(conn, meeting, rules, now, already_told=told)
-        for cell in await units.cells(conn):
+    for cell in cells:
+        async with db.transaction() as conn:
             own = await meetings.slot(conn, cell.id)
             start = next_slot_start(own or rules.default_slot, now, rules.tz)
             month = rules.month_of(start)
