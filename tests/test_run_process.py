@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -48,3 +49,55 @@ async def test_real_process_links_and_answers_bad_codes(sim: FakeTelegram, tmp_p
         _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, err.decode()
     assert b"Traceback" not in err
+
+
+async def test_backup_while_the_bot_runs(sim: FakeTelegram, tmp_path: Path) -> None:
+    """`chibo backup` beside a running `chibo run` gives a whole copy with what was written."""
+    config = make_config(tmp_path, sim.base_url)
+    invite = codes(await seed(config))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "WARNING"\n'
+        f'[storage]\npath = "{config.storage.path}"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "BOT_TOKEN": TOKEN}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config_file),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    copy = tmp_path / "backups" / "copy.sqlite3"
+    try:
+        binh = sim.user("Trần Thị Bình")
+        await binh.send(f"/start {invite['Trần Thị Bình']}", timeout=30)
+        backup = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "backup",
+            str(copy),
+            "--config",
+            str(config_file),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(backup.communicate(), timeout=60)
+        assert backup.returncode == 0, err.decode()
+        assert (await binh.send("/lichhop")).text  # the bot goes on answering
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        linked = conn.execute(
+            "SELECT p.full_name FROM chat_accounts a JOIN people p ON p.id = a.person_id"
+        ).fetchall()
+    assert linked == [("Trần Thị Bình",)]
