@@ -133,9 +133,11 @@ async def bench(work: Path, org: Org) -> dict[str, Any]:
     try:
         for label, limits, spread in (("minute", True, 60.0), ("burst", False, 0.0)):
             for kind in ("chibo", "echo"):
+                print(f"  {kind}, {label}", flush=True)
                 process = await restart(run, limits=limits, echo=kind == "echo")
                 sent = await storm(run, spread=spread)
                 results[f"{kind}-{label}"] = await answered(sent)
+                print(f"  {results[f'{kind}-{label}']}", flush=True)
                 await run.sim.wait_quiet(settle=2, timeout=120)
                 if process is not None:
                     await process.stop()

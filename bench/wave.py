@@ -61,7 +61,9 @@ def measure(run: Run) -> dict[str, Any]:
     times = run.notice_times()
     lost, doubled = run.lost_and_duplicated()
     achieved = rate(times)
+    body = times[: max(2, int(len(times) * 0.99))]
     return {
+        "rate_99": rate(body),
         "notices": len(times),
         "expected": sum(run.org.expected.values()),
         "seconds": times[-1] - times[0] if times else 0.0,
