@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
 from bot.storage import inbox
@@ -89,6 +90,17 @@ class InboxBot(ExtBot[None]):
     def attach(self, keeper: Inbox) -> None:
         """Store every update fetched from now on in this inbox."""
         self._inbox = keeper
+
+    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
+        """Acknowledge a button press; one too old to acknowledge (a press handled after a
+        restart) is let go: the answer is stored and the reply message still follows."""
+        try:
+            return await super().answer_callback_query(*args, **kwargs)
+        except BadRequest as exc:
+            if "query is too old" not in str(exc).lower():
+                raise
+            log.info("a button press was too old to acknowledge: %s", exc)
+            return False
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """Fetch updates and store them; the updater confirms them only after this returns."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bot.app import build_application, running
+from bot.app import ChiboApp, build_application, running
 from bot.config import Config
 from bot.simulator import FakeTelegram
 from bot.storage import inbox
 from bot.storage.db import Database
-from tests.helpers import TOKEN, Clock, linked
+from tests.helpers import TOKEN, Clock, at_local, deliver, linked
 
 
 async def _rows(config: Config, sql: str) -> list[tuple[object, ...]]:
@@ -60,3 +60,24 @@ async def test_answer_fetched_before_a_crash_is_recorded_once(
     history = await _rows(config, "SELECT intent, raw_text FROM answer_history")
     assert history == [("attend", "có ạ")]
     assert await _rows(config, "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL") == [(0,)]
+
+
+async def test_press_too_old_to_acknowledge_is_still_recorded_and_confirmed(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A ✅ press handled after a restart: Telegram refuses the late acknowledgement, but the
+    answer is stored and the member still reads the confirmation."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    clock.moment = at_local(30, 19, 31, month=11)
+    await deliver(app, clock, sim)
+    sim.fail_next(
+        "answerCallbackQuery",
+        400,
+        description="Bad Request: query is too old and response timeout expired or query ID "
+        "is invalid",
+    )
+    replies = await binh.press("✅ Tham dự")
+    assert "Đã ghi nhận: đồng chí tham dự" in replies.text
+    assert "lỗi" not in replies.text
+    history = await _rows(app.bot_data.config, "SELECT intent FROM answer_history")
+    assert history == [("attend",)]
