@@ -30,6 +30,12 @@ async def mid_wave(work: Path, org: Org) -> dict[str, Any]:
         await asyncio.sleep(2)
         await run.start_bot()
         await until_complete(run)
+        # A notice whose send failed waits for its retry (5 s, 10 s, 20 s… after each failure).
+        await wait_until(
+            lambda: not run.rows("SELECT 1 FROM notices WHERE state IN ('pending', 'sending')"),
+            900,
+            step=2,
+        )
         await run.sim.wait_quiet(settle=3, timeout=60)
         lost, doubled = run.lost_and_duplicated()
         return {

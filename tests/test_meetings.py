@@ -413,3 +413,19 @@ async def test_member_added_later_gets_the_notice(
     await deliver(app, clock, sim)
     assert len(_notices(newcomer)) == 1
     assert len(_notices(binh)) == 1
+
+
+async def test_holding_a_notice_back_is_not_counted_as_a_try(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """The cadre's second notice waits for its turn (one chat, one message a second); that wait
+    is not a failed try, so a later network failure is retried in seconds, not minutes."""
+    await _link_some(sim, invite_codes)
+    clock.moment = at_local(30, 19, 31, month=11)
+    await deliver(app, clock, sim)
+    async with app.bot_data.db.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT state, attempts, COUNT(*) FROM notices WHERE purpose = 'notice' "
+            "AND state = 'sent' GROUP BY state, attempts"
+        )
+    assert [tuple(r) for r in rows] == [("sent", 1, 7)]  # six people, the cadre twice

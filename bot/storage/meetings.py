@@ -304,9 +304,11 @@ async def postpone(
 
 
 async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
-    """A claimed notice back to the queue, due as it was."""
+    """A claimed notice back to the queue, due as it was; the claim was not a try."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending' WHERE id = ? AND state = 'sending'", (notice_id,)
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1 "
+        "WHERE id = ? AND state = 'sending'",
+        (notice_id,),
     )
 
 
