@@ -85,7 +85,10 @@ def main(argv: list[str]) -> int:
     (work / "figures.json").write_text(
         json.dumps(figures, indent=1, default=str, ensure_ascii=False), encoding="utf-8"
     )
-    Path(args.out).write_text(report.render(figures), encoding="utf-8")
+    out = Path(args.out)
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    notes = old[old.index(report.NOTES_MARK) :] if report.NOTES_MARK in old else ""
+    out.write_text(report.render(figures) + ("\n" + notes if notes else ""), encoding="utf-8")
     print(f"written {args.out}")
     return 0
 
