@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,6 +61,30 @@ async def seed(
         )
     finally:
         await db.close()
+
+
+def process_config(tmp_path: Path, base_url: str, config: Config, extra: str = "") -> Path:
+    """A config.toml for `chibo run` as a process: the simulator, the test's database."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[bot]\napi_base_url = "{base_url}"\nlog_level = "WARNING"\n'
+        f'[storage]\npath = "{config.storage.path}"\n{extra}',
+        encoding="utf-8",
+    )
+    return config_file
+
+
+async def chibo_process(*args: str, stdout: int | None = None) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` with the test token; its standard error is kept to read."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**os.environ, "BOT_TOKEN": TOKEN},
+        stdout=asyncio.subprocess.DEVNULL if stdout is None else stdout,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 def codes(report: ImportReport) -> dict[str, str]:

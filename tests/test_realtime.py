@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,23 +12,13 @@ import pytest
 
 from bot.simulator import FakeTelegram, SimUser
 from bot.storage.db import Database
-from tests.helpers import TOKEN, codes, make_config, seed
+from tests.helpers import chibo_process, codes, make_config, process_config, seed
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 async def _start(config_file: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_file),
-        env={**os.environ, "BOT_TOKEN": TOKEN},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await chibo_process("run", "--config", str(config_file))
 
 
 async def _wait_for(user: SimUser, count: int, seconds: float) -> None:
@@ -51,12 +39,11 @@ async def test_minute_reminders_survive_sigkill(sim: FakeTelegram, tmp_path: Pat
     with the bot SIGKILLed between the offsets and restarted."""
     config = make_config(tmp_path, sim.base_url)
     invite = codes(await seed(config, now=datetime.now(VN)))
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(
-        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "WARNING"\n'
-        f'[storage]\npath = "{config.storage.path}"\n'
+    config_file = process_config(
+        tmp_path,
+        sim.base_url,
+        config,
         '[time]\nquiet_hours = []\n[reminders]\nbefore = ["2m", "1m"]\n',
-        encoding="utf-8",
     )
     process = await _start(config_file)
     try:

@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 from bot.simulator import FakeTelegram
-from tests.helpers import TOKEN, codes, make_config, seed
+from tests.helpers import chibo_process, codes, make_config, process_config, seed
 
 
 async def test_real_process_links_and_answers_bad_codes(sim: FakeTelegram, tmp_path: Path) -> None:
     """The installed entry point greets a valid code by name and refuses a bad one."""
     config = make_config(tmp_path, sim.base_url)
     invite = codes(await seed(config))
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(
-        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "WARNING"\n'
-        f'[storage]\npath = "{config.storage.path}"\n',
-        encoding="utf-8",
-    )
-    env = {**os.environ, "BOT_TOKEN": TOKEN}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_file),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    config_file = process_config(tmp_path, sim.base_url, config)
+    process = await chibo_process(
+        "run", "--config", str(config_file), stdout=asyncio.subprocess.PIPE
     )
     try:
         an = sim.user("Nguyễn Văn An")
@@ -55,40 +39,13 @@ async def test_backup_while_the_bot_runs(sim: FakeTelegram, tmp_path: Path) -> N
     """`chibo backup` beside a running `chibo run` gives a whole copy with what was written."""
     config = make_config(tmp_path, sim.base_url)
     invite = codes(await seed(config))
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(
-        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "WARNING"\n'
-        f'[storage]\npath = "{config.storage.path}"\n',
-        encoding="utf-8",
-    )
-    env = {**os.environ, "BOT_TOKEN": TOKEN}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_file),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    config_file = process_config(tmp_path, sim.base_url, config)
+    process = await chibo_process("run", "--config", str(config_file))
     copy = tmp_path / "backups" / "copy.sqlite3"
     try:
         binh = sim.user("Trần Thị Bình")
         await binh.send(f"/start {invite['Trần Thị Bình']}", timeout=30)
-        backup = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "backup",
-            str(copy),
-            "--config",
-            str(config_file),
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        backup = await chibo_process("backup", str(copy), "--config", str(config_file))
         _out, err = await asyncio.wait_for(backup.communicate(), timeout=60)
         assert backup.returncode == 0, err.decode()
         assert (await binh.send("/lichhop")).text  # the bot goes on answering
