@@ -43,7 +43,7 @@ class Inbox:
 
     async def keep(self, updates: tuple[Update, ...]) -> None:
         """Store fetched updates before anything else happens to them."""
-        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        rows = [(u.update_id, _payload(u)) for u in updates]
         async with self.db.transaction() as conn:
             await inbox.keep(conn, CHANNEL, rows, self.clock())
 
@@ -72,6 +72,21 @@ class Inbox:
             purged = await inbox.purge(conn, self.clock() - KEEP_HANDLED)
         if purged:
             log.debug("forgot %d handled updates", purged)
+
+
+def _payload(update: Update) -> str:
+    """The update as JSON text that the database can always store.
+
+    Readable UTF-8 as a rule; escaped when the update holds lone surrogates (button data from a
+    modified client), which UTF-8 cannot encode: one such update must not stop the inbox.
+    """
+    data = update.to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
 
 
 class InboxBot(ExtBot[None]):

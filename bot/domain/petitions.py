@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from bot.domain.models import N_
 
 # Telegram allows 4,096 characters; 2,000 keeps a kiến nghị readable on a phone and leaves
-# room for the words around it in every message that quotes it.
+# room for the words around it in every message that quotes it. Counted as Telegram counts
+# (text_length): an emoji is two.
 MAX_TEXT = 2000
 
 
@@ -92,6 +93,11 @@ class TextProblem(enum.StrEnum):
     TOO_LONG = "too_long"
 
 
+def text_length(text: str) -> int:
+    """The length Telegram counts (UTF-16 code units): most emoji and rare letters count two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def check_text(text: str) -> TextProblem | None:
     """Whether a kiến nghị or an answer can be stored: not empty, at most MAX_TEXT long.
 
@@ -100,7 +106,7 @@ def check_text(text: str) -> TextProblem | None:
     stripped = text.strip()
     if not any(ch.isalnum() for ch in stripped):
         return TextProblem.EMPTY
-    if len(stripped) > MAX_TEXT:
+    if text_length(stripped) > MAX_TEXT:
         return TextProblem.TOO_LONG
     return None
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import N_
-from bot.domain.text import fold, tidy
+from bot.domain.text import fold, shorten, tidy
 
 # --- Meeting kinds ----------------------------------------------------------------------------
 
@@ -459,7 +459,7 @@ def parse_clock(text: str) -> time | ParseError:
         return ParseError(M_EMPTY_CLOCK, example=CLOCK_EXAMPLE)
     match = _CLOCK_ONLY.match(typed.folded)
     if match is None:
-        return ParseError(M_NOT_A_TIME, {"text": tidy(typed.text)}, CLOCK_EXAMPLE)
+        return ParseError(M_NOT_A_TIME, {"text": shorten(typed.text)}, CLOCK_EXAMPLE)
     return _clock(match, typed, CLOCK_EXAMPLE)
 
 
@@ -489,13 +489,13 @@ def parse_move(text: str, now: datetime, tz: ZoneInfo) -> MeetingMove | ParseErr
         return _error(M_EMPTY)
     date_match = _DATE_AT.match(typed.folded)
     if date_match is None:
-        return _error(M_NOT_A_DATE, text=typed.word(0))
+        return _error(M_NOT_A_DATE, text=shorten(typed.word(0)))
     clock_start = typed.skip(_BETWEEN_DATE_AND_TIME, date_match.end())
     if not typed.folded[clock_start:].strip():
         return _error(M_NO_TIME)
     clock_match = _CLOCK_AT.match(typed.folded, clock_start)
     if clock_match is None:
-        return _error(M_NOT_A_TIME, text=typed.word(clock_start))
+        return _error(M_NOT_A_TIME, text=shorten(typed.word(clock_start)))
     clock = _clock(clock_match, typed, MOVE_EXAMPLE)
     if isinstance(clock, ParseError):
         return clock
@@ -584,7 +584,7 @@ def parse_day_of_month(text: str) -> int | ParseError | None:
         return None
     match = _DAY_NUMBER.match(words)
     if match is None or not 1 <= int(match[1]) <= 31:
-        return ParseError(M_NOT_A_DAY, {"text": typed}, DAY_EXAMPLE)
+        return ParseError(M_NOT_A_DAY, {"text": shorten(typed)}, DAY_EXAMPLE)
     day = int(match[1])
     if day > LAST_REGULAR_DAY:
         return ParseError(M_DAY_NOT_EVERY_MONTH, {"day": str(day)}, DAY_EXAMPLE)

@@ -18,6 +18,15 @@ def tidy(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """Typed text to quote back in a reply: on one line, cut to ``limit`` characters with "…".
+
+    A reply quoting a whole 4,096-character message would be over Telegram's limit itself.
+    """
+    flat = tidy(text)
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 _DIGITS = re.compile(r"(\d+)")
 
 

@@ -126,7 +126,7 @@ def refusal_text(t: Translator, action: Action) -> str:
     """What someone is told when their role does not allow a command."""
     command = BY_ACTION.get(action)
     name = "/" + command.name(t.lang) if command else ""
-    if action in (Action.REPORT, Action.EXPORT):
+    if action in (Action.REPORT, Action.EXPORT, Action.SCORE, Action.SCORE_UPPER):
         return t._(
             "Lệnh {command} dành cho bí thư, phó bí thư chi bộ và cấp ủy viên phụ trách. "
             "Gõ /trogiup để xem các việc đồng chí có thể làm."

@@ -17,7 +17,7 @@ from bot.domain.access import Action, Actor, may
 from bot.domain.digest import CellMonth
 from bot.domain.models import Unit
 from bot.domain.months import MonthError, parse_month
-from bot.domain.text import fold
+from bot.domain.text import fold, shorten
 from bot.handlers.context import CHANNEL, BotData, ChiboContext
 from bot.i18n import Translator
 from bot.services import reports
@@ -106,7 +106,7 @@ async def report_command(update: Update, context: ChiboContext) -> None:
             t._(
                 "Đồng chí không theo dõi đơn vị «{name}». Gõ /baocao để xem các chi bộ của "
                 "đồng chí."
-            ).format(name=rest)
+            ).format(name=shorten(rest))
         )
         return
     months = [

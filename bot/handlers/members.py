@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.domain.access import Action, may
 from bot.domain.invites import deep_link
 from bot.domain.models import MemberStatus, Person
-from bot.domain.text import fold
+from bot.domain.text import fold, shorten
 from bot.handlers.commands import requires
 from bot.handlers.context import CHANNEL, ChiboContext
 from bot.services import linking
@@ -52,7 +52,7 @@ async def invite(update: Update, context: ChiboContext) -> None:
                 t._(
                     "Không có đồng chí nào tên «{name}» trong {unit}. "
                     "Gõ /thanhvien để xem danh sách."
-                ).format(name=" ".join(context.args or []), unit=actor.unit.name)
+                ).format(name=shorten(" ".join(context.args or [])), unit=actor.unit.name)
             )
             return
         if len(matches) == 1:

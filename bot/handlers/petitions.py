@@ -27,6 +27,7 @@ from bot.domain.petitions import (
     age_days,
     check_text,
     excerpt,
+    text_length,
 )
 from bot.handlers.commands import BY_ACTION, not_linked_text, requires
 from bot.handlers.context import CHANNEL, BotData, ChiboContext
@@ -73,7 +74,7 @@ async def petition_command(update: Update, context: ChiboContext) -> None:
         return
     problem = check_text(text)
     if problem is not None:
-        await message.reply_text(_problem_text(t, problem, len(text), answer=False))
+        await message.reply_text(_problem_text(t, problem, text_length(text), answer=False))
         return
     petition = await petitions.submit(
         context.db, actor.person, text, now=context.now(), actor=f"{CHANNEL}:{message.chat_id}"
@@ -175,7 +176,7 @@ async def answer_reply(update: Update, context: ChiboContext) -> None:
     text = (message.text or "").strip()
     problem = check_text(text)
     if entry.petition.status.is_open and problem is not None:
-        await message.reply_text(_problem_text(t, problem, len(text), answer=True))
+        await message.reply_text(_problem_text(t, problem, text_length(text), answer=True))
         return
     result = await petitions.answer(
         context.db,
@@ -298,8 +299,12 @@ def listing_text(t: Translator, listing: Listing, now: datetime) -> str:
     if len(sections) > 1:
         sections = sections[1:] + sections[:1]
     text = "\n\n".join("\n".join(lines) for lines in sections)
-    if len(text) > _MESSAGE_LIMIT:
-        text = text[:_MESSAGE_LIMIT].rsplit("\n", 1)[0] + "\n…"
+    if text_length(text) > _MESSAGE_LIMIT:
+        # Whole lines only, counted as Telegram counts them (an emoji is two).
+        kept = text.split("\n")
+        while len(kept) > 1 and text_length("\n".join(kept)) > _MESSAGE_LIMIT - 2:
+            kept.pop()
+        text = "\n".join(kept) + "\n…"
     return text
 
 

@@ -46,6 +46,11 @@ async def rollcall_command(update: Update, context: ChiboContext) -> None:
         return
     meeting = await rollcall.current(context.db, actor.unit.id, context.now())
     if meeting is None:
+        # Not the time yet: say so only to those who will take it, not to every member.
+        upcoming = await rollcall.next_for_delegation(context.db, actor.unit.id, context.now())
+        if upcoming is None or not await rollcall.may_take(context.db, actor, upcoming):
+            await message.reply_text(refusal_text(t, Action.ROLLCALL))
+            return
         await message.reply_text(
             t._("Chưa đến giờ buổi sinh hoạt nào để điểm danh (mở được từ 30 phút trước giờ họp).")
         )
@@ -193,17 +198,22 @@ async def rollcall_pressed(update: Update, context: ChiboContext) -> None:
     now = context.now()
     page = 0
     markup_override: InlineKeyboardMarkup | None = None
+    # A press that changes nothing (the roll-call is closed, or the person is not on it) is
+    # an old or forged button: say so rather than stay silent.
+    applied = True
     if op == "t":
-        await rollcall.change(context.db, mid, Edit.TOGGLE, person_id=int(args[0]), now=now)
+        applied = await rollcall.change(
+            context.db, mid, Edit.TOGGLE, person_id=int(args[0]), now=now
+        )
         page = int(args[1])
     elif op == "p":
         page = int(args[0])
     elif op == "all":
-        await rollcall.change(context.db, mid, Edit.ALL_PRESENT, now=now)
+        applied = await rollcall.change(context.db, mid, Edit.ALL_PRESENT, now=now)
         page = int(args[0])
     elif op == "rk":
         kind = ReasonKind(args[1])
-        await rollcall.change(
+        applied = await rollcall.change(
             context.db, mid, Edit.REASON, person_id=int(args[0]), reason=t._(kind.label), now=now
         )
     elif op == "close":
@@ -219,8 +229,14 @@ async def rollcall_pressed(update: Update, context: ChiboContext) -> None:
     if op == "rm":
         markup_override = _reason_people(t, call, int(args[0]))
     elif op == "rp":
-        markup_override = _reason_kinds(t, mid, int(args[0]))
-    await query.answer()
+        mark = call.marks.get(int(args[0]))
+        applied = not call.closed and mark is not None and mark[0] is not Attendance.EXEMPT
+        if applied:
+            markup_override = _reason_kinds(t, mid, int(args[0]))
+    if not applied:
+        await query.answer(t._("Nút này không còn hiệu lực."), show_alert=True)
+    else:
+        await query.answer()
     with contextlib.suppress(BadRequest):  # "message is not modified" when nothing changed
         await query.edit_message_text(
             _text(t, call, context), reply_markup=markup_override or _keyboard(t, call, page)

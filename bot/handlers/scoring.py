@@ -30,6 +30,11 @@ async def score_command(update: Update, context: ChiboContext) -> None:
 
         await message.reply_text(not_linked_text(t))
         return
+    if not (may(actor, Action.SCORE, actor.unit.id) or actor.followed):
+        from bot.handlers.commands import refusal_text
+
+        await message.reply_text(refusal_text(t, Action.SCORE))
+        return
     choices = await _choices(context, actor)
     if not choices:
         await message.reply_text(
