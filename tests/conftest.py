@@ -10,6 +10,7 @@ import pytest
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
 from bot.simulator import FakeTelegram
+from bot.storage.db import Database
 from tests.helpers import BOT_USERNAME, TOKEN, Clock, codes, make_config, seed
 
 
@@ -46,3 +47,13 @@ async def app(
     application = build_application(config, TOKEN, clock=clock.now)
     async with running(application):
         yield application
+
+
+@pytest.fixture
+async def storage(config: Config, app: ChiboApp) -> AsyncIterator[Database]:
+    """A second connection to the bot's database file, to read what is really stored."""
+    db = await Database.open(config.storage.path)
+    try:
+        yield db
+    finally:
+        await db.close()

@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import ChiboApp
@@ -120,3 +121,27 @@ async def deliver(app: ChiboApp, clock: Clock, sim: FakeTelegram, **advance: flo
 def at_local(day: int, hour: int, minute: int = 0, month: int = 12, year: int = 2026) -> datetime:
     """A moment in Vietnam time, as UTC."""
     return datetime(year, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
+
+
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+
+async def snapshot(db: Database) -> Snapshot:
+    """Every stored row, table by table (the inbox of raw updates aside)."""
+    found: Snapshot = {}
+    async with db.transaction() as conn:
+        tables = await conn.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' AND name <> 'inbox' ORDER BY name"
+        )
+        for (name,) in tables:
+            rows = await conn.execute_fetchall(f'SELECT * FROM "{name}"')
+            found[name] = sorted((tuple(row) for row in rows), key=repr)
+    return found
+
+
+def changed(before: Snapshot, after: Snapshot) -> list[str]:
+    """The tables whose rows differ."""
+    return [
+        name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
+    ]

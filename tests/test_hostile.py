@@ -9,11 +9,9 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -23,7 +21,6 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.app import ChiboApp
-from bot.config import Config
 from bot.domain.models import Role
 from bot.domain.months import MonthError, parse_month
 from bot.domain.orgfile import MAX_CELL_CHARS, OrgFile, read_org_file
@@ -34,7 +31,7 @@ from bot.services.org_import import import_org_file
 from bot.simulator import FakeTelegram, SimUser
 from bot.simulator.people import Replies
 from bot.storage.db import Database
-from tests.helpers import Clock, at_local, deliver, linked
+from tests.helpers import Clock, at_local, changed, deliver, linked, snapshot
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 APOLOGY = "Trợ lý gặp lỗi"
@@ -148,40 +145,6 @@ def assert_answered(replies: Replies, sim: FakeTelegram, caplog: pytest.LogCaptu
         assert APOLOGY not in text, text
     assert sim.internal_errors == []
     assert _errors(caplog) == []
-
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-async def snapshot(db: Database) -> Snapshot:
-    """Every stored row, table by table (the inbox of raw updates aside)."""
-    found: Snapshot = {}
-    async with db.transaction() as conn:
-        tables = await conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' AND name <> 'inbox' ORDER BY name"
-        )
-        for (name,) in tables:
-            rows = await conn.execute_fetchall(f'SELECT * FROM "{name}"')
-            found[name] = sorted((tuple(row) for row in rows), key=repr)
-    return found
-
-
-def changed(before: Snapshot, after: Snapshot) -> list[str]:
-    """The tables whose rows differ."""
-    return [
-        name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
-    ]
-
-
-@pytest.fixture
-async def storage(config: Config, app: ChiboApp) -> AsyncIterator[Database]:
-    """A second connection to the bot's database file, to read what is really stored."""
-    db = await Database.open(config.storage.path)
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 _HYPOTHESIS = settings(

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import openpyxl
 import pytest
 
 from bot.app import ChiboApp
-from bot.config import Config
 from bot.domain.access import Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
 from bot.handlers.commands import COMMANDS, Command
@@ -21,7 +18,7 @@ from bot.simulator import FakeTelegram, SimUser
 from bot.simulator.people import Replies
 from bot.storage import accounts
 from bot.storage.db import Database
-from tests.helpers import Clock, at_local, deliver, linked, person_id
+from tests.helpers import Clock, at_local, changed, deliver, linked, person_id, snapshot
 
 XOM_9, XOM_10 = "Chi bộ xóm 9", "Chi bộ xóm 10"
 AN, BINH = "Nguyễn Văn An", "Trần Thị Bình"  # secretary and member of xóm 9
@@ -29,39 +26,6 @@ PHUC, NGOC = "Đinh Văn Phúc", "Vũ Thị Ngọc"  # secretary and member of x
 XOM_9_ONLY = ["Trần Thị Bình", "Lê Thị Mai", "Phạm Văn Dũng", "Nguyễn Văn An"]
 XOM_10_ONLY = ["Vũ Thị Ngọc", "Trần Văn Sơn", "Lê Văn Hải", "Đinh Văn Phúc"]
 APOLOGY = "Trợ lý gặp lỗi"
-
-Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-async def snapshot(db: Database) -> Snapshot:
-    """Every stored row, table by table (the inbox of raw updates aside)."""
-    found: Snapshot = {}
-    async with db.transaction() as conn:
-        tables = await conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' AND name <> 'inbox' ORDER BY name"
-        )
-        for (name,) in tables:
-            rows = await conn.execute_fetchall(f'SELECT * FROM "{name}"')
-            found[name] = sorted((tuple(row) for row in rows), key=repr)
-    return found
-
-
-def changed(before: Snapshot, after: Snapshot) -> list[str]:
-    """The tables whose rows differ."""
-    return [
-        name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
-    ]
-
-
-@pytest.fixture
-async def storage(config: Config, app: ChiboApp) -> AsyncIterator[Database]:
-    """A second connection to the bot's database file, to read what is really stored."""
-    db = await Database.open(config.storage.path)
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 def _said(replies: Replies) -> str:
