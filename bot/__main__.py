@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(config, t)
         if args.command == "demo":
-            from bot.demo.run import run_demo
+            from chibo_devtools.demo.run import run_demo
 
             return asyncio.run(run_demo(config, out_dir=args.out))
         if args.command == "import":
@@ -121,7 +121,7 @@ def _setup_logging(config: Config) -> None:
 
 def _run(config: Config, t: Translator) -> int:
     from bot.app import run
-    from bot.handlers.context import read_card
+    from bot.channels.telegram.handlers.context import read_card
 
     token = token_from_env(os.environ)
     read_card(config)  # a broken scorecard file stops here, with its reason
@@ -198,7 +198,7 @@ _MAX_ERRORS_SHOWN = 50
 
 
 async def _export(config: Config, t: Translator, args: argparse.Namespace) -> int:
-    from bot.handlers.context import read_card
+    from bot.channels.telegram.handlers.context import read_card
     from bot.services.export import ExportError, export_to_file, make_labels
 
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
@@ -230,10 +230,10 @@ async def _export(config: Config, t: Translator, args: argparse.Namespace) -> in
 
 
 async def _report(config: Config, t: Translator, unit: str | None, month_text: str) -> int:
+    from bot.channels.telegram.handlers.digests import rendered
     from bot.domain.months import MonthError, parse_month
-    from bot.handlers.digests import rendered
     from bot.services import reports
-    from bot.views_digest import monthly_digest
+    from bot.views.digest import monthly_digest
 
     tz = config.tz
     month, _rest = parse_month(month_text, datetime.now(tz).date())

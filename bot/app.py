@@ -13,13 +13,13 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import handlers
+from bot.channels.telegram import handlers
+from bot.channels.telegram.handlers import notices
+from bot.channels.telegram.handlers.commands import publish_default_menus
+from bot.channels.telegram.handlers.context import BotData, ChiboContext
+from bot.channels.telegram.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
 from bot.config import Config
-from bot.handlers import notices
-from bot.handlers.commands import publish_default_menus
-from bot.handlers.context import BotData, ChiboContext
 from bot.i18n import Catalogs
-from bot.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
 from bot.services import outbox
 from bot.storage.db import Database
 

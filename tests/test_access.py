@@ -7,8 +7,8 @@ import pytest
 from bot.app import ChiboApp
 from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import audit
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import person_id
 
 

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 
 from bot.__main__ import main
 from bot.config import Config
-from bot.demo.run import sample_org_file
 from bot.storage import people, units
 from bot.storage.db import Database
+from chibo_devtools.demo.run import sample_org_file
 from tests.helpers import START, make_config, seed
 
 HEADER = "đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách\n"

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.app import ChiboApp
 from bot.services import linking
-from bot.simulator import FakeTelegram
 from bot.storage import accounts, invites
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import Clock, person_id
 
 

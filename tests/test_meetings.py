@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import ChiboApp, build_application, running
+from bot.channels.telegram.handlers.notices import deliver_due
 from bot.config import Config
 from bot.domain.meetings import NoticeState
-from bot.handlers.notices import deliver_due
 from bot.services import meetings as meeting_service
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import meetings as meeting_rows
 from bot.storage import units
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import TOKEN, Clock, at_local, deliver, linked
 
 CELL = "Chi bộ xóm 9"
@@ -396,7 +396,7 @@ async def test_member_added_later_gets_the_notice(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
 ) -> None:
     """Someone imported after the meeting was planned is told at the next planning round."""
-    from bot.handlers.notices import plan_ahead
+    from bot.channels.telegram.handlers.notices import plan_ahead
     from tests.helpers import seed
 
     binh = await linked(sim, invite_codes, "Trần Thị Bình")
