@@ -146,7 +146,7 @@ async def test_blocked_unknown_or_never_started_is_unreachable(
 
 
 async def test_flood_limit_is_a_retry_after() -> None:
-    """Over the flood limit Zalo answers 429: a RetryAfter, with no wait unless Zalo says."""
+    """Over the flood limits (per chat, overall) Zalo answers 429: a RetryAfter, no wait given."""
     async with (
         FakeZalo(token=TOKEN, max_per_chat_per_second=1) as limited,
         ZaloClient(TOKEN, limited.base_url) as to_limited,
@@ -158,6 +158,14 @@ async def test_flood_limit_is_a_retry_after() -> None:
         assert caught.value.retry_after is None
         assert limited.rate_limited == 1
         assert lan.texts == ["một"]
+        others = [limited.user(name) for name in ("Hùng", "Mai", "Tâm")]
+        limited.max_per_second = 2
+        await asyncio.sleep(1.05)
+        await to_limited.send_message(others[0].chat_id, "một")
+        await to_limited.send_message(others[1].chat_id, "một")
+        with pytest.raises(ZaloRetryAfter):  # two a second overall, whoever the chat
+            await to_limited.send_message(others[2].chat_id, "một")
+        assert limited.rate_limited == 2
         limited.fail_next("sendMessage", 429, retry_after=3)
         await asyncio.sleep(1.05)
         with pytest.raises(ZaloRetryAfter) as told:
@@ -175,6 +183,9 @@ async def test_error_kinds_are_sorted(zalo: FakeZalo, client: ZaloClient) -> Non
     with pytest.raises(ZaloNetworkError):
         await client.send_message(lan.chat_id, "b")
     zalo.fail_next("sendMessage", 403, description="Forbidden: user blocked the bot")
+    with pytest.raises(ZaloUnreachable):
+        await client.send_message(lan.chat_id, "c")
+    zalo.fail_next("sendMessage", 400, description="Bad Request: chat not found")
     with pytest.raises(ZaloUnreachable):
         await client.send_message(lan.chat_id, "c")
     assert lan.messages == []
@@ -376,6 +387,25 @@ async def test_webhook_refuses_oversized_or_non_json(body: bytes, status: int) -
     assert stored == []
 
 
+async def test_webhook_takes_a_large_update_whole() -> None:
+    """An update just under 64 KiB arrives in pieces and is still stored whole."""
+    stored, accept = _collector()
+    http = await _webhook_client(accept)
+    text = "Kiến nghị " * 3000  # about 33,000 characters, 60 KiB of JSON
+    try:
+        response = await http.post(
+            f"/zalo/{secret_path_for(SECRET)}",
+            json=_update(text=text),
+            headers={SECRET_HEADER: SECRET},
+        )
+        assert response.status == 200
+    finally:
+        await http.close()
+    parsed = parse_update(stored[0])
+    assert isinstance(parsed, ZaloMessage)
+    assert parsed.text == text
+
+
 async def test_webhook_hands_a_repeated_update_to_accept_again() -> None:
     """The same update delivered twice reaches accept twice: the inbox de-duplicates."""
     stored, accept = _collector()
@@ -449,6 +479,33 @@ async def test_polling_hands_every_update_to_accept(zalo: FakeZalo, client: Zalo
     assert [update_key(u) for u in stored] == ids
     texts = [m.text for m in map(parse_update, stored) if isinstance(m, ZaloMessage)]
     assert texts == ["có", "vắng", "2"]
+
+
+async def test_polling_tries_again_to_store_an_update(zalo: FakeZalo, client: ZaloClient) -> None:
+    """When storing fails once, polling hands the same update to accept again."""
+    stored: Stored = []
+    tries = 0
+
+    async def flaky(update: dict[str, Any]) -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise OSError("database locked")
+        stored.append(update)
+
+    message_id = zalo.user("Lan").send_nowait("có")
+    stop = asyncio.Event()
+    task = asyncio.create_task(poll(client, flaky, stop, timeout=1, backoff_first=0.05))
+    try:
+        for _ in range(200):
+            if stored:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert [update_key(u) for u in stored] == [message_id]
+    assert tries == 2
 
 
 async def test_polling_sees_repeats_in_strict_mode() -> None:

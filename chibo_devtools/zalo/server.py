@@ -367,14 +367,14 @@ class FakeZalo:
         now = time.monotonic()
         overall: _Bucket | None = None
         if self.max_per_second:
-            overall = self._overall = self._overall or _Bucket(self.max_per_second, now)
+            overall = self._overall = self._overall or _Bucket(max(self.max_per_second, 1), now)
             _refill(overall, self.max_per_second, now)
             if overall.tokens < 1:
                 return True
         chat: _Bucket | None = None
         if self.max_per_chat_per_second and isinstance(chat_id, str):
             rate = self.max_per_chat_per_second
-            chat = self._per_chat.setdefault(chat_id, _Bucket(rate, now))
+            chat = self._per_chat.setdefault(chat_id, _Bucket(max(rate, 1), now))
             _refill(chat, rate, now)
             if chat.tokens < 1:
                 return True
@@ -555,23 +555,25 @@ class FakeZalo:
             if not self.webhook_url:
                 return
             update = self._hand_out()
+            url, secret = self.webhook_url, self.webhook_secret
             for attempt in range(self.webhook_retries + 1):
-                if await self._post(update):
+                if await self._post(url, secret, update):
                     break
                 self.webhook_failures += 1
                 await asyncio.sleep(self.webhook_retry_delay * (attempt + 1))
             else:
                 self.webhook_dropped += 1
 
-    async def _post(self, update: JSON) -> bool:
+    async def _post(self, url: str, secret: str, update: JSON) -> bool:
         assert self._session is not None
         self.webhook_posts += 1
+        # Zalo wraps each webhook call in the same envelope as its API answers.
         body = json.dumps({"ok": True, "result": update}, ensure_ascii=False)
         try:
             async with self._session.post(
-                self.webhook_url,
+                url,
                 data=body.encode(),
-                headers={SECRET_HEADER: self.webhook_secret, "Content-Type": "application/json"},
+                headers={SECRET_HEADER: secret, "Content-Type": "application/json"},
             ) as response:
                 await response.read()
                 return response.status == 200
@@ -625,7 +627,8 @@ def _length(text: str) -> int:
 
 
 def _refill(bucket: _Bucket, rate: float, now: float) -> None:
-    bucket.tokens = min(rate, bucket.tokens + (now - bucket.stamp) * rate)
+    # A second's worth of burst, and at least one message even below one a second.
+    bucket.tokens = min(max(rate, 1.0), bucket.tokens + (now - bucket.stamp) * rate)
     bucket.stamp = now
 
 

@@ -25,7 +25,8 @@ MAX_TEXT: Final = 2000
 # with no published limits; 5xx is Zalo's trouble. Any other code is a refusal of this request.
 _UNREACHABLE_CODES: Final = frozenset({403, 404})
 _UNREACHABLE_WORDS: Final = re.compile(
-    r"block|not found|not exist|unreachable|not allowed to send|chặn|không tồn tại|không thể gửi",
+    r"block|(user|chat|recipient|receiver)\S* (is )?(not found|not exist|unreachable)"
+    r"|chặn|(người dùng|người nhận).{0,20}không tồn tại",
     re.IGNORECASE,
 )
 _SEND_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendChatAction"})
@@ -144,12 +145,16 @@ class _RedactToken(logging.Filter):
         super().__init__()
         self._secrets = {token, quote(token, safe=""), quote(token)}
 
+    def redact(self, text: str) -> str:
+        """The text with the token replaced."""
+        for secret in self._secrets:
+            text = text.replace(secret, "<token>")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "<token>")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.redact(message), None
         return True
 
 
@@ -285,7 +290,8 @@ class ZaloClient:
             )
         except httpx.HTTPError as exc:
             # The exception's text and its request carry the URL, hence the token: keep neither.
-            raise ZaloNetworkError(method, None, type(exc).__name__) from None
+            detail = self._filter.redact(str(exc))
+            raise ZaloNetworkError(method, None, f"{type(exc).__name__}: {detail}") from None
         try:
             body = response.json()
         except ValueError:

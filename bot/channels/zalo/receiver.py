@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
@@ -31,6 +31,7 @@ MAX_BODY: Final = 64 * 1024
 POLL_TIMEOUT: Final = 30
 BACKOFF_FIRST: Final = 1.0
 BACKOFF_MAX: Final = 30.0
+STORE_TRIES: Final = 5
 
 
 def secret_path_for(secret_token: str) -> str:
@@ -56,20 +57,19 @@ def webhook_app(secret_path: str, secret_token: str, accept: Accept) -> web.Appl
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="too large")
         try:
-            body = await request.content.read(MAX_BODY + 1)
+            body = await request.read()  # stops at the app's client_max_size (MAX_BODY)
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="too large")
         except (asyncio.IncompleteReadError, ConnectionError):
             return web.Response(status=400, text="unreadable body")
-        if len(body) > MAX_BODY:
-            return web.Response(status=413, text="too large")
         try:
             raw = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return web.Response(status=400, text="not JSON")
         if not isinstance(raw, dict):
             return web.Response(status=400, text="not a JSON object")
-        update = unwrap(raw)
         try:
-            await accept(dict(update) if isinstance(update, Mapping) else raw)
+            await accept(dict(unwrap(raw)))
         except Exception:
             # Not stored: a non-200 answer makes Zalo send it again.
             _LOGGER.exception("Zalo webhook: the update could not be stored")
@@ -117,12 +117,29 @@ async def poll(
             return
         delay = backoff_first
         for update in updates:
-            try:
-                await accept(update)
-            except Exception:
-                _LOGGER.exception("Zalo polling: an update could not be stored")
-                await _sleep_unless_stopped(delay, stop_event)
-                delay = min(delay * 2, backoff_max)
+            await _store(update, accept, stop_event, backoff_first, backoff_max)
+
+
+async def _store(
+    update: dict[str, Any],
+    accept: Accept,
+    stop_event: asyncio.Event,
+    backoff_first: float,
+    backoff_max: float,
+) -> None:
+    """Hand one update to ``accept``, trying again a few times: Zalo may never resend it."""
+    delay = backoff_first
+    for attempt in range(1, STORE_TRIES + 1):
+        try:
+            await accept(update)
+        except Exception:
+            _LOGGER.exception("Zalo polling: an update could not be stored (try %d)", attempt)
+        else:
+            return
+        if stop_event.is_set():
+            return
+        await _sleep_unless_stopped(delay, stop_event)
+        delay = min(delay * 2, backoff_max)
 
 
 async def _until_stopped(
