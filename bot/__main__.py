@@ -121,7 +121,7 @@ def _setup_logging(config: Config) -> None:
 
 def _run(config: Config, t: Translator) -> int:
     from bot.app import run
-    from bot.channels.telegram.handlers.context import read_card
+    from bot.chat.turn import read_card
 
     token = token_from_env(os.environ)
     read_card(config)  # a broken scorecard file stops here, with its reason
@@ -198,7 +198,7 @@ _MAX_ERRORS_SHOWN = 50
 
 
 async def _export(config: Config, t: Translator, args: argparse.Namespace) -> int:
-    from bot.channels.telegram.handlers.context import read_card
+    from bot.chat.turn import read_card
     from bot.services.export import ExportError, export_to_file, make_labels
 
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")

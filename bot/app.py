@@ -18,6 +18,7 @@ from bot.channels.telegram.handlers import notices
 from bot.channels.telegram.handlers.commands import publish_default_menus
 from bot.channels.telegram.handlers.context import BotData, ChiboContext
 from bot.channels.telegram.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
+from bot.chat.turn import Core
 from bot.config import Config
 from bot.i18n import Catalogs
 from bot.services import outbox
@@ -79,6 +80,14 @@ async def _post_init(app: ChiboApp) -> None:
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
+    data.core = Core(
+        data.config,
+        data.db,
+        data.catalogs,
+        data.now,
+        wake=lambda: notices.wake(app),
+        telegram_username=app.bot.username,
+    )
     replayed = await replay(app, data.db)
     if replayed:
         log.warning("%d updates were fetched but not handled when the bot stopped", replayed)

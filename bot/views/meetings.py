@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.acts import Attend, GiveReason, ShowRoster
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster
 from bot.domain.models import Person, Unit
 from bot.domain.replies import Intent, ReasonKind
 from bot.domain.schedule import MeetingKind, Slot
 from bot.domain.text import fold
 from bot.i18n import Translator
+from bot.views.reply import Choice, rows
 
 
 def meeting_title(t: Translator, meeting: Meeting, unit: Unit) -> str:
@@ -209,3 +211,28 @@ def now_text(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
     """A moment as time and date."""
     local = moment.astimezone(tz)
     return t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date()))
+
+
+def answer_choices(
+    t: Translator, meeting_id: int, *, with_roster: bool = False
+) -> tuple[tuple[Choice, ...], ...]:
+    """✅ Tham dự / 🙏 Xin vắng, and for the cell's leaders the list of answers."""
+    found: tuple[tuple[Choice, ...], ...] = (
+        (
+            Choice(t._("✅ Tham dự"), Attend(meeting_id, True)),
+            Choice(t._("🙏 Xin vắng"), Attend(meeting_id, False)),
+        ),
+    )
+    if with_roster:
+        found += ((roster_choice(t, meeting_id),),)
+    return found
+
+
+def roster_choice(t: Translator, meeting_id: int) -> Choice:
+    """The choice that shows the secretary's list."""
+    return Choice(t._("📋 Danh sách trả lời"), ShowRoster(meeting_id))
+
+
+def reason_choices(t: Translator, meeting_id: int) -> tuple[tuple[Choice, ...], ...]:
+    """The usual reasons for being absent, two to a row."""
+    return rows((Choice(t._(kind.label), GiveReason(meeting_id, kind)) for kind in ReasonKind), 2)

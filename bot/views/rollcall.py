@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from bot.domain.acts import Rate
 from bot.domain.meetings import Meeting
 from bot.domain.models import N_, Person, Unit
 from bot.domain.rules import Attendance, Flag, FlagKind
@@ -12,6 +13,7 @@ from bot.domain.schedule import MeetingKind
 from bot.i18n import Translator
 from bot.services.rollcall import RollCall
 from bot.views.meetings import meeting_title
+from bot.views.reply import Choice, rows
 
 
 def rollcall_text(
@@ -157,3 +159,8 @@ def flag_text(t: Translator, kind: str, params: Mapping[str, str], name: str, un
     )
     body = t._(flag.message).format(name=name, unit=unit.name, **params)
     return t._("⚠️ LƯU Ý — {unit}").format(unit=unit.name) + "\n" + body
+
+
+def rating_choices(t: Translator, meeting_id: int) -> tuple[tuple[Choice, ...], ...]:
+    """Tốt / Khá / Trung bình / Kém."""
+    return rows((Choice(t._(RATING_LABELS[r]), Rate(meeting_id, r)) for r in RATINGS), 2)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram.ext import Application, BaseHandler
 
 from bot.channels.telegram.handlers import (
-    answers,
+    chat,
     digests,
     errors,
     export,
@@ -46,7 +46,7 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *export.HANDLERS,
         *petitions.HANDLERS,  # replies to the answer prompt: before the free-text reader
         *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
-        *answers.HANDLERS,  # its free-text reader takes all plain text: keep it after commands
+        *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
         *fallback.HANDLERS,
     ],
 }

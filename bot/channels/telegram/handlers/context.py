@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.config import Config, ConfigError
+from bot.chat.turn import Core, read_card
+from bot.config import Config
 from bot.domain.access import Actor
-from bot.domain.models import N_
-from bot.domain.scorecard import Card, CardError, default_card, load_card
+from bot.domain.scorecard import Card
 from bot.i18n import Catalogs, Translator
 from bot.services.meetings import Rules
 from bot.storage.db import Database
@@ -28,7 +27,18 @@ class BotData:
         self._catalogs: Catalogs | None = None
         self._rules: Rules | None = None
         self._card: Card | None = None
+        self._core: Core | None = None
         self.clock: Callable[[], datetime] | None = None
+
+    @property
+    def core(self) -> Core:
+        """What the conversation and the jobs share, built in post_init."""
+        assert self._core is not None, "the core is built in post_init"
+        return self._core
+
+    @core.setter
+    def core(self, value: Core | None) -> None:
+        self._core = value
 
     @property
     def config(self) -> Config:
@@ -79,16 +89,6 @@ class BotData:
         """The current moment, from the injected clock."""
         assert self.clock is not None
         return self.clock()
-
-
-def read_card(config: Config) -> Card:
-    """The configured scorecard; a broken card file stops start-up with its reason."""
-    if not config.scorecard.path:
-        return default_card()
-    card = load_card(Path(config.scorecard.path))
-    if isinstance(card, CardError):
-        raise ConfigError(N_("scorecard.path: {error}"), error=card.render(lambda m: m))
-    return card
 
 
 class ChiboContext(

@@ -8,10 +8,11 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.channels.telegram import codec
 from bot.channels.telegram.handlers import notices
 from bot.channels.telegram.handlers.commands import requires
 from bot.channels.telegram.handlers.context import CHANNEL, ChiboContext
-from bot.channels.telegram.handlers.keyboards import KIND, ROSTER, roster_button
+from bot.channels.telegram.handlers.keyboards import KIND, ROSTER
 from bot.domain.access import Action, may
 from bot.domain.meetings import Meeting, MeetingStatus
 from bot.domain.schedule import (
@@ -26,7 +27,7 @@ from bot.domain.text import fold, tidy
 from bot.i18n import Translator
 from bot.services import meetings
 from bot.services.meetings import Change, ChangeOutcome
-from bot.views.meetings import meeting_card, roster_text, slot_line
+from bot.views.meetings import meeting_card, roster_choice, roster_text, slot_line
 
 # What the secretary may type after /lichhop, by its folded first words.
 _SUBCOMMANDS = {
@@ -112,7 +113,10 @@ async def _show(message: Message, context: ChiboContext) -> None:
         scheduled = [m for m in upcoming if m.status is MeetingStatus.SCHEDULED]
         if scheduled:
             first = scheduled[0]
-            buttons.append([roster_button(t, first.id)])
+            roster = roster_choice(t, first.id)
+            buttons.append(
+                [InlineKeyboardButton(roster.label, callback_data=codec.encode(roster.act))]
+            )
             if first.kind is not MeetingKind.COMMITTEE:
                 buttons.append(
                     [

@@ -13,15 +13,15 @@ from telegram.ext import Application, ContextTypes
 
 from bot.channels.telegram.handlers import digests
 from bot.channels.telegram.handlers.context import BotData
-from bot.channels.telegram.handlers.keyboards import answer_buttons, rating_buttons
 from bot.channels.telegram.inbox import InboxBot
+from bot.channels.telegram.render import markup
 from bot.domain.meetings import Purpose
 from bot.i18n import Translator
 from bot.services import meetings, outbox, rollcall
 from bot.services.outbox import Delivery
 from bot.views.digest import meeting_digest
-from bot.views.meetings import notice_text
-from bot.views.rollcall import flag_text, rating_request_text
+from bot.views.meetings import answer_choices, notice_text
+from bot.views.rollcall import flag_text, rating_choices, rating_request_text
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _render(
     purpose, meeting = delivery.notice.purpose, delivery.meeting
     if purpose is Purpose.RATING:
         text = rating_request_text(t, meeting, delivery.unit, data.rules.tz)
-        return text, rating_buttons(t, meeting.id)
+        return text, markup(rating_choices(t, meeting.id))
     if purpose is Purpose.DIGEST:
         assert delivery.report is not None
         parent = delivery.parent.name if delivery.parent else None
@@ -164,7 +164,7 @@ def _render(
     )
     if delivery.is_cadre or purpose is Purpose.CANCELLED:
         return text, None
-    return text, answer_buttons(t, meeting.id, with_roster=delivery.leads_cell)
+    return text, markup(answer_choices(t, meeting.id, with_roster=delivery.leads_cell))
 
 
 async def _send(app: App, delivery: Delivery, sent_log: outbox.SentLog) -> int:
