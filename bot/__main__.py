@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import os
 import sys
@@ -16,7 +15,6 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.config import Config, ConfigError, load_config, token_from_env
-from bot.domain.invites import deep_link
 from bot.i18n import CatalogError, Catalogs, Translator
 from bot.services.org_import import ImportReport, import_org_file
 from bot.storage.db import Database
@@ -55,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(config, t, args.unit, args.month))
         if args.command == "backup":
             return asyncio.run(_backup(config, t, args.out))
+        if args.command == "invites":
+            from bot.cli.invites import run_invites
+
+            return asyncio.run(run_invites(config, t, args, username_of=_bot_username))
     except ConfigError as exc:
         print(t._("Lỗi cấu hình: {error}").format(error=exc.render(t._)), file=sys.stderr)
         return 2
@@ -102,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--month", default="", help="11/2026, tháng 11, T11 (default: last month)")
     bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
     bak.add_argument("out", type=Path, help="the backup file to write")
+    inv = sub.add_parser(
+        "invites", parents=[config], help="invite cards (PDF) or codes (CSV); wrong-code counts"
+    )
+    inv.add_argument("--pdf", type=Path, default=None, help="one card per person not linked")
+    inv.add_argument("--csv", type=Path, default=None, help="moi.csv, without importing")
+    inv.add_argument("--unit", default=None, help="unit path or name (default: everyone)")
     return parser
 
 
@@ -184,13 +192,9 @@ async def _import(config: Config, t: Translator, org_file: Path, invites_out: Pa
 
 
 def _write_invites(path: Path, report: ImportReport, username: str, t: Translator) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fp:
-        writer = csv.writer(fp)
-        writer.writerow(["unit", "name", "role", "code", "link"])
-        for row in report.invites:
-            writer.writerow(
-                [row.unit, row.name, t._(row.role.label), row.code, deep_link(username, row.code)]
-            )
+    from bot.cli.invites import write_import_invites
+
+    write_import_invites(path, report, username, t)
 
 
 # A broken file can have thousands of errors; the first ones are enough to see the pattern.
