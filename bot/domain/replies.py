@@ -133,7 +133,7 @@ _STRICT = frozenset(
         "chăm", "đẻ", "à", "ừ", "yếu", "gãy", "cúm", "cụ", "má", "cha", "no", "hả", "hở",
         "muộn", "hay", "ho", "tí", "về", "ca", "dạy", "chờ", "đám", "trông", "hiếu", "cảm", "hỏng",
         "mất", "lào",
-        "tối",
+        "tối", "nhận", "rõ", "chịu",
     )
 )  # fmt: skip
 # "cha" typed plain is read as the negator "chả": missing a "no" would turn the answer round.
@@ -183,7 +183,8 @@ _ABSENT = (
     "vắng", "xin vắng", "xin phép vắng", "xin được vắng", "xin phép được vắng", "vắng mặt",
     "xin vắng mặt", "xin phép vắng mặt", "báo vắng", "cho vắng", "vắng họp", "xin nghỉ",
     "xin phép nghỉ", "nghỉ", "nghỉ họp", "không về", "không về kịp", "không về được",
-    "cho em vắng", "cho em nghỉ", "chưa ra được", "chưa về được",
+    "cho em vắng", "cho em nghỉ", "chưa ra được", "chưa về được", "chịu", "chịu thôi",
+    "đành chịu",
     "không kịp", "chưa về", "chưa về kịp", "không tiện",
     # Else "không về" (absent) would leave "họp được" standing as an attend word.
     "không về họp", "không về dự", "chưa về họp",
@@ -212,7 +213,8 @@ _DEFER = (
     "để em xem", "để xem", "xem đã", "xem sao", "xem lại", "để em xem lịch", "xem lịch",
     "báo sau", "báo lại", "trả lời sau", "trả lời lại", "nhắn lại", "nhắn sau", "rep sau",
     "phản hồi sau", "tính sau", "để sau", "nói sau", "để em tính", "để tính", "để em thu xếp",
-    "để em sắp xếp", "chờ em chút", "chờ em tí", "đợi em chút", "đợi em tí", "khất", "để mai",
+    "để em sắp xếp", "chờ em chút", "chờ em tí", "chờ em hỏi", "chờ em xem", "đợi em",
+    "xem thế nào", "xem thế nào đã", "khất", "để mai",
     "báo sau", "nói lý do sau",
     *(f"{later} {verb}" for later in _LATER for verb in _ANSWER_VERBS),
     *(f"{later} em {verb}" for later in _LATER for verb in (*_ANSWER_VERBS, "báo", "nói")),
@@ -242,7 +244,11 @@ _RECEIPT = (
     "đọc thông báo", "xem thông báo", "đã biết", "biết rồi",
 )  # fmt: skip
 # Late or leaving early: a reason next to an attend word then explains that, not an absence.
-_LATE = ("muộn", "trễ", "chậm", "sớm", "về sớm")
+_LATE = (
+    "muộn", "trễ", "chậm", "sớm", "về sớm",
+    # Unsure only about the time: "em có mặt, có thể muộn 5 phút" is still coming.
+    "có thể muộn", "có thể trễ", "chắc muộn", "chắc là muộn", "có thể đến muộn",
+)  # fmt: skip
 # The reason follows these words.
 _CUE = (
     "vì", "do", "tại", "bởi", "tại vì", "bởi vì", "lý do", "vì lý do", "với lý do", "lý do là",
@@ -267,6 +273,9 @@ _NEUTRAL = (
     "báo cáo", "công tác đảng", "nhà văn hóa", "chủ nhật", "đầy đủ", "đến tối", "đến chiều",
     "đến mai", "cảm thấy", "bầu cử", "bầu chi ủy", "hẹn gặp", "sinh nhật", "cập nhật",
     "bỏ phiếu",
+    # "Đi" after these takes someone along: "con thi, em phải đưa đi" is no "em đi".
+    "đưa đi", "chở đi", "dẫn đi", "mang đi", "đem đi", "được nghỉ", "chịu khó",
+    "chịu trách nhiệm",
 )  # fmt: skip
 # Family members: a relative's illness or errand is family business (caring for a sick parent is
 # FAMILY, not SICK). "cháu", "bác", "cô", "chú" are left out: people call themselves that;
@@ -291,7 +300,9 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "có bầu", "mang thai", "thai sản", "ở cữ", "mới sinh", "sắp sinh", "đi lại khó",
         "đi lại khó khăn", "tay chân miệng", "sốt xuất huyết", "dương tính", "đau ốm",
         "trạm xá", "trạm y tế", "ốm nằm", "bệnh tật", "cảm", "ốm rồi", "cảm sốt", "đau họng",
-        "khám", "đi khám", "xét nghiệm", "nội soi", "uống thuốc", "nằm viện", "phải mổ",
+        "khám", "đi khám", "ra viện", "mới ra viện", "bị cúm", "cúm mùa", "thủy đậu", "zona",
+        "chụp phim", "mổ mắt", "viêm phổi", "đau bụng", "sốt virus", "xét nghiệm", "nội soi",
+        "uống thuốc", "nằm viện", "phải mổ",
     ),
     ReasonKind.WORK: (
         "công tác", "đi công tác", "trực", "đi trực", "trực ca", "ca trực", "lịch trực",
@@ -304,7 +315,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "học nghị quyết", "trường chính trị", "học tập trung", "đi học nghị quyết",
         "tiếp đoàn", "đón đoàn", "đoàn kiểm tra", "lịch dạy", "có lịch dạy",
         "đi dạy", "dạy", "làm thêm giờ", "ca", "ca ba", "ca 3", "nhà máy", "xưởng",
-        "họp đột xuất", "cơ quan có việc", "lịch công tác", "chạy xe khách", "xe khách",
+        "họp đột xuất", "cơ quan có việc", "lịch công tác", "đi kiểm tra",
+        "kiểm tra cơ sở", "giao hàng", "đi giao hàng", "chạy xe khách", "xe khách",
     ),
     ReasonKind.FAMILY: (
         "việc gia đình", "gia đình", "việc nhà", "nhà có việc", "nhà em có việc",
@@ -320,7 +332,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "lễ ăn hỏi", "đưa tang", "viếng", "đi viếng", "đám ma", "có người ốm", "người ốm",
         "nhà có người ốm", "lo việc họ", "ăn giỗ", "về ăn giỗ", "về quê ăn giỗ", "trông",
         "đưa đón con", "ở nhà chăm", "chăm con", "chăm mẹ", "chăm bố", "chăm vợ", "chăm chồng",
-        "gia đình có việc", "đi đám cưới", "đi ăn cưới", "đi đám giỗ",
+        "gia đình có việc", "đi đám cưới", "đi ăn cưới", "đi đám giỗ", "cất nóc", "làm nhà",
+        "đám hỏi", "giỗ đầu", "làm giỗ", "tiêm phòng", "đi tiêm",
     ),
     ReasonKind.AWAY: (
         "đi làm ăn xa", "làm ăn xa", "đi làm ăn", "làm ăn", "đi làm xa", "làm xa", "đi xa",
@@ -335,7 +348,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "sài gòn", "tp hcm", "hồ chí minh", "bình dương", "đồng nai", "tây nguyên", "ở nhật",
         "sang nhật", "bên nhật", "nhật bản", "hàn quốc", "đài loan", "lào", "campuchia",
         "malaysia", "châu âu",
-        "ra bắc", "vào nam", "đi vắng", "chưa ra", "làm ăn ở",
+        "ra bắc", "vào nam", "đi vắng", "chưa ra", "làm ăn ở", "trên rừng", "lên rừng",
+        "đi rừng", "làm công nhân",
     ),
     # "có việc" is an absence ("I have something on"), not the yes "có".
     ReasonKind.OTHER: (
@@ -343,11 +357,13 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "việc đột xuất", "đột xuất", "có hẹn", "có chuyện", "việc cá nhân", "cá nhân",
         "mưa", "mưa to", "mưa bão", "bão", "lũ", "lụt", "ngập", "ngập nước", "hỏng xe",
         "xe hỏng", "không có xe", "không có người đưa", "mất điện", "đi học", "ôn thi",
-        "đi thi", "thi cử", "có lịch", "đường xa",
+        "đi thi", "thi cử", "có lịch", "đường xa", "thi", "thi vào",
         "hỏng", "xe em hỏng", "xe bị hỏng", "không có xe đi", "không có người chở",
         "không có người đưa đón", "chút việc", "có chút việc", "bận chút việc",
         "chuyện gấp", "có chuyện gấp", "việc gấp", "có việc gấp", "hẹn", "có hẹn trước",
-        "lý do cá nhân", "riêng tư", "chuyện riêng",
+        "lý do cá nhân", "riêng tư", "chuyện riêng", "không có ai chở", "không có ai chở đi",
+        "không ai chở",
+        "không có ai đưa",
     ),
 }  # fmt: skip
 
@@ -867,13 +883,16 @@ def _kind(
     found = [(u.kind, i) for i, u in enumerate(units) if u.role is _Role.REASON and u.kind]
     specific = [(k, i) for k, i in found if k is not ReasonKind.OTHER]
     strong = [(k, i) for k, i in specific if units[i].words not in _WEAK]
+    # Someone else's travel ("chồng em đi biển, em ở nhà trông con") gives way to the member's
+    # own reason, if there is one.
+    own = [(k, i) for k, i in strong if k is not ReasonKind.AWAY or not _relative_before(units, i)]
+    strong = own or strong
     best = strong[0] if strong else specific[0] if specific else found[0] if found else None
     if best is None:
         return (ReasonKind.OTHER, cue_span[0]) if cue_span else None
     kind, index = best
-    if kind is not ReasonKind.WORK and _relative_before(units, index):
-        # A relative's illness, errand or absence ("chồng em đi biển") keeps the member home.
-        kind = ReasonKind.FAMILY
+    if kind in (ReasonKind.SICK, ReasonKind.OTHER) and _relative_before(units, index):
+        kind = ReasonKind.FAMILY  # a relative's illness or errand keeps the member at home
     return kind, index
 
 
