@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.cli_explain import main_explain
+from bot.domain.explain import explain
 from bot.domain.replies import (
     Intent,
     Reading,
@@ -19,6 +21,7 @@ from bot.domain.replies import (
     read_reason_reply,
     read_reply,
 )
+from bot.i18n import Catalogs
 
 A, B, U, D = Intent.ATTEND, Intent.ABSENT, Intent.UNCLEAR, Intent.DEFER
 SICK, WORK, FAMILY, AWAY, OTHER = (
@@ -638,3 +641,42 @@ def test_a_reading_says_which_words_decided() -> None:
 def test_the_reply_to_the_reason_prompt_is_read_again(text: str, expected: ReasonReply) -> None:
     """A change of mind, a question, a hedge or a deferral is never stored as a reason."""
     assert read_reason_reply(text) == expected
+
+
+# --- explain -------------------------------------------------------------------------------------
+
+
+def test_explain_shows_the_intent_the_reason_and_the_words_that_decided(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`chibo explain` prints what is recorded, the reason and its kind, and the deciding words."""
+    t = Catalogs("vi").get("vi")
+    assert main_explain("Em xin vắng vì chồng ốm phải chăm", t) == 0
+    out = capsys.readouterr().out
+    assert "Hiểu là: xin vắng (ghi: vắng)" in out
+    assert "Chữ quyết định: «xin vắng»" in out
+    assert "«chồng ốm phải chăm» — loại: Việc gia đình" in out
+    assert "Chữ cho biết loại: «chồng … ốm»" in out
+
+
+def test_explain_speaks_the_admins_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """In English the same explanation reads in English, the member's words unchanged."""
+    t = Catalogs("vi").get("en")
+    assert main_explain("để em xem lịch rồi báo lại", t) == 0
+    out = capsys.readouterr().out
+    assert "Read as: will answer later (nothing recorded; the bot waits)" in out
+    assert "«để em xem lịch», «rồi báo lại»" in out
+
+
+def test_explain_of_nothing_asks_for_a_reply(capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty reply gets a short hint and exit status 2, never a traceback."""
+    assert main_explain("   ", Catalogs("vi").get("vi")) == 2
+    assert "chibo explain" in capsys.readouterr().err
+
+
+def test_explain_reads_the_reason_prompt_too() -> None:
+    """The explanation also says how the reply reads after "xin cho biết lý do"."""
+    explanation = explain("à thôi em đi được")
+    assert explanation.reading.intent is A
+    assert explanation.prompt.outcome is ReasonOutcome.ATTEND
+    assert ("change", "à thôi") in explanation.phrases

@@ -940,9 +940,19 @@ def _reason(analysis: _Analysis, whole: bool) -> tuple[ReasonKind, str, str] | N
     else:
         clause = units[index].clause
         text = _words(analysis, [u for u in units if u.clause == clause])
-    shown = units[index] if units[index].role is _Role.REASON else None
-    kind_words = _typed(analysis, [shown])[0] if shown is not None else None
-    return (kind, text, kind_words or "") if text else None
+    shown = [units[index]] if units[index].role is _Role.REASON else []
+    if shown and kind is not shown[0].kind:
+        # Turned into family business by a relative: show the relative too ("chồng … ốm").
+        reason = shown[0]
+        shown = [
+            u
+            for u in units[:index]
+            if u.role is _Role.RELATIVE
+            and u.clause == reason.clause
+            and u.in_reason == reason.in_reason
+        ][:1] + shown
+    kind_words = " … ".join(_typed(analysis, shown))
+    return (kind, text, kind_words) if text else None
 
 
 def _decided_by(analysis: _Analysis, decision: _Decision) -> tuple[str, ...]:
