@@ -184,6 +184,7 @@ _ABSENT = (
     "xin vắng mặt", "xin phép vắng mặt", "báo vắng", "cho vắng", "vắng họp", "xin nghỉ",
     "xin phép nghỉ", "nghỉ", "nghỉ họp", "không về", "không về kịp", "không về được",
     "cho em vắng", "cho em nghỉ", "chưa ra được", "chưa về được", "chịu", "chịu thôi",
+    "ngại đi",
     "đành chịu",
     "không kịp", "chưa về", "chưa về kịp", "không tiện",
     # Else "không về" (absent) would leave "họp được" standing as an attend word.
@@ -207,13 +208,17 @@ _HEDGE = (
 )  # fmt: skip
 # "I will answer later": a deferral, unless a firm answer stands beside it ("em đến được, có gì
 # em báo lại"). The bot records nothing and says it waits.
-_LATER = ("lát", "lát nữa", "tí", "tí nữa", "xíu", "xíu nữa", "tối", "mai", "chiều", "về", "rồi")
+_LATER = (
+    "lát", "lát nữa", "tí", "tí nữa", "xíu", "xíu nữa", "tối", "tối nay", "mai", "sáng mai",
+    "chiều", "chiều nay", "về", "rồi", "từ từ",
+)  # fmt: skip
 _ANSWER_VERBS = ("trả lời", "nhắn", "rep", "báo lại", "nhắn lại", "báo sau")
 _DEFER = (
     "để em xem", "để xem", "xem đã", "xem sao", "xem lại", "để em xem lịch", "xem lịch",
     "báo sau", "báo lại", "trả lời sau", "trả lời lại", "nhắn lại", "nhắn sau", "rep sau",
     "phản hồi sau", "tính sau", "để sau", "nói sau", "để em tính", "để tính", "để em thu xếp",
     "để em sắp xếp", "chờ em chút", "chờ em tí", "chờ em hỏi", "chờ em xem", "đợi em",
+    "cho em hẹn", "hẹn trả lời", "hẹn lại", "từ từ em báo",
     "xem thế nào", "xem thế nào đã", "khất", "để mai",
     "báo sau", "nói lý do sau",
     *(f"{later} {verb}" for later in _LATER for verb in _ANSWER_VERBS),
@@ -233,7 +238,8 @@ _QUESTION = (
     "gì", "mấy giờ", "bao giờ", "khi nào", "lúc nào", "hôm nào", "ở đâu", "chỗ nào",
     "vì sao", "tại sao", "sao", "hả", "hở", "chăng",
     # Asking for the notice again is no answer.
-    "gọi em", "gọi cho em", "gửi lại", "không xem được", "không mở được", "không đọc được",
+    "gọi em", "gọi cho em", "gọi anh", "gọi chị", "gọi điện", "gửi lại", "không xem được",
+    "không mở được", "không đọc được",
     "chưa thấy", "không thấy",
 )  # fmt: skip
 # Question particles only at the end of a clause ("thế à", but "à, em quên").
@@ -274,7 +280,9 @@ _NEUTRAL = (
     "đến mai", "cảm thấy", "bầu cử", "bầu chi ủy", "hẹn gặp", "sinh nhật", "cập nhật",
     "bỏ phiếu",
     # "Đi" after these takes someone along: "con thi, em phải đưa đi" is no "em đi".
-    "đưa đi", "chở đi", "dẫn đi", "mang đi", "đem đi", "được nghỉ", "chịu khó",
+    "đưa đi", "chở đi", "dẫn đi", "mang đi", "đem đi", "được nghỉ", "nghỉ ca", "chịu khó",
+    # "Em sẽ đến, có gì nhắn em": if anything comes up, write to me.
+    "có gì nhắn", "có gì báo", "có gì anh", "có gì chị", "có gì thì",
     "chịu trách nhiệm",
 )  # fmt: skip
 # Family members: a relative's illness or errand is family business (caring for a sick parent is
@@ -301,7 +309,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "đi lại khó khăn", "tay chân miệng", "sốt xuất huyết", "dương tính", "đau ốm",
         "trạm xá", "trạm y tế", "ốm nằm", "bệnh tật", "cảm", "ốm rồi", "cảm sốt", "đau họng",
         "khám", "đi khám", "ra viện", "mới ra viện", "bị cúm", "cúm mùa", "thủy đậu", "zona",
-        "chụp phim", "mổ mắt", "viêm phổi", "đau bụng", "sốt virus", "xét nghiệm", "nội soi",
+        "chụp phim", "mổ mắt", "viêm phổi", "đau bụng", "sốt virus", "gút", "tiêu chảy",
+        "cấp cứu", "ung thư", "đau đầu chóng mặt", "xét nghiệm", "nội soi",
         "uống thuốc", "nằm viện", "phải mổ",
     ),
     ReasonKind.WORK: (
@@ -316,7 +325,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "tiếp đoàn", "đón đoàn", "đoàn kiểm tra", "lịch dạy", "có lịch dạy",
         "đi dạy", "dạy", "làm thêm giờ", "ca", "ca ba", "ca 3", "nhà máy", "xưởng",
         "họp đột xuất", "cơ quan có việc", "lịch công tác", "đi kiểm tra",
-        "kiểm tra cơ sở", "giao hàng", "đi giao hàng", "chạy xe khách", "xe khách",
+        "kiểm tra cơ sở", "giao hàng", "đi giao hàng", "hội đồng", "họp hội đồng",
+        "trực ban", "vào ca", "chạy xe khách", "xe khách",
     ),
     ReasonKind.FAMILY: (
         "việc gia đình", "gia đình", "việc nhà", "nhà có việc", "nhà em có việc",
@@ -333,7 +343,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "nhà có người ốm", "lo việc họ", "ăn giỗ", "về ăn giỗ", "về quê ăn giỗ", "trông",
         "đưa đón con", "ở nhà chăm", "chăm con", "chăm mẹ", "chăm bố", "chăm vợ", "chăm chồng",
         "gia đình có việc", "đi đám cưới", "đi ăn cưới", "đi đám giỗ", "cất nóc", "làm nhà",
-        "đám hỏi", "giỗ đầu", "làm giỗ", "tiêm phòng", "đi tiêm",
+        "đám hỏi", "giỗ đầu", "làm giỗ", "tiêm phòng", "đi tiêm", "ăn cỗ", "đi ăn cỗ",
+        "cỗ cưới", "sửa nhà", "thăm", "đi thăm", "giỗ tổ",
     ),
     ReasonKind.AWAY: (
         "đi làm ăn xa", "làm ăn xa", "đi làm ăn", "làm ăn", "đi làm xa", "làm xa", "đi xa",
@@ -349,7 +360,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "sang nhật", "bên nhật", "nhật bản", "hàn quốc", "đài loan", "lào", "campuchia",
         "malaysia", "châu âu",
         "ra bắc", "vào nam", "đi vắng", "chưa ra", "làm ăn ở", "trên rừng", "lên rừng",
-        "đi rừng", "làm công nhân",
+        "đi rừng", "làm công nhân", "bên hàn", "ở hàn", "sang hàn", "tàu cá",
     ),
     # "có việc" is an absence ("I have something on"), not the yes "có".
     ReasonKind.OTHER: (
@@ -363,7 +374,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "chuyện gấp", "có chuyện gấp", "việc gấp", "có việc gấp", "hẹn", "có hẹn trước",
         "lý do cá nhân", "riêng tư", "chuyện riêng", "không có ai chở", "không có ai chở đi",
         "không ai chở",
-        "không có ai đưa",
+        "không có ai đưa", "xe hư", "hư xe", "khám xe", "đi khám xe",
     ),
 }  # fmt: skip
 
