@@ -680,3 +680,20 @@ def test_explain_reads_the_reason_prompt_too() -> None:
     assert explanation.reading.intent is A
     assert explanation.prompt.outcome is ReasonOutcome.ATTEND
     assert ("change", "à thôi") in explanation.phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Em đã sắp xếp xong việc nhà, em đi được", A),
+        ("Em vừa ốm dậy nhưng vẫn đi được", A),
+        # The reason after the promise may be taking it back: ask.
+        ("Em đến được. Nhà có giỗ", U),
+        ("Em đi được, nhưng con ốm", U),
+    ],
+)
+def test_a_circumstance_told_before_the_promise_keeps_the_promise(
+    text: str, intent: Intent
+) -> None:
+    """A reason told first and then "em đi được" is coming; told after, it is unclear."""
+    assert read_reply(text).intent is intent

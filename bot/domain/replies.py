@@ -204,7 +204,7 @@ _HEDGE = (
     "hỏi nhà", "hỏi vợ", "hỏi chồng", "hỏi ý kiến", "hỏi lại",
     # Someone else's news, or the past: not the member's own answer for this meeting.
     "anh ấy", "chị ấy", "ông ấy", "bà ấy", "cô ấy", "chú ấy", "bác ấy", "nhắn là", "bảo là",
-    "hôm trước", "lần trước", "buổi trước", "kỳ trước",
+    "hôm trước", "lần trước", "buổi trước", "kỳ trước", "tháng trước", "năm trước",
 )  # fmt: skip
 # "I will answer later": a deferral, unless a firm answer stands beside it ("em đến được, có gì
 # em báo lại"). The bot records nothing and says it waits.
@@ -236,7 +236,7 @@ _CONCEDE = ("dù", "mặc dù", "dù là", "tuy", "dẫu")
 # Questions back to the bot; a "?" anywhere does the same.
 _QUESTION = (
     "gì", "mấy giờ", "bao giờ", "khi nào", "lúc nào", "hôm nào", "ở đâu", "chỗ nào",
-    "vì sao", "tại sao", "sao", "hả", "hở", "chăng",
+    "vì sao", "tại sao", "sao", "hả", "hở", "chăng", "ai", "nhà ai",
     # Asking for the notice again is no answer.
     "gọi em", "gọi cho em", "gọi anh", "gọi chị", "gọi điện", "gửi lại", "không xem được",
     "không mở được", "không đọc được",
@@ -283,6 +283,9 @@ _NEUTRAL = (
     "đưa đi", "chở đi", "dẫn đi", "mang đi", "đem đi", "được nghỉ", "nghỉ ca", "chịu khó",
     # "Em sẽ đến, có gì nhắn em": if anything comes up, write to me.
     "có gì nhắn", "có gì báo", "có gì anh", "có gì chị", "có gì thì",
+    # Negated trouble is no trouble: "em không bận gì", "không ốm nữa", "không vấn đề gì".
+    "không bận gì", "không vấn đề gì", "không có vấn đề gì", "không có việc gì", "không ốm",
+    "hết ốm", "ốm dậy", "không ai", "chẳng ai", "ai cũng",
     "chịu trách nhiệm",
 )  # fmt: skip
 # Family members: a relative's illness or errand is family business (caring for a sick parent is
@@ -310,7 +313,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "trạm xá", "trạm y tế", "ốm nằm", "bệnh tật", "cảm", "ốm rồi", "cảm sốt", "đau họng",
         "khám", "đi khám", "ra viện", "mới ra viện", "bị cúm", "cúm mùa", "thủy đậu", "zona",
         "chụp phim", "mổ mắt", "viêm phổi", "đau bụng", "sốt virus", "gút", "tiêu chảy",
-        "cấp cứu", "ung thư", "đau đầu chóng mặt", "xét nghiệm", "nội soi",
+        "cấp cứu", "ung thư", "đau đầu chóng mặt", "ở viện", "xét nghiệm", "nội soi",
         "uống thuốc", "nằm viện", "phải mổ",
     ),
     ReasonKind.WORK: (
@@ -344,7 +347,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "đưa đón con", "ở nhà chăm", "chăm con", "chăm mẹ", "chăm bố", "chăm vợ", "chăm chồng",
         "gia đình có việc", "đi đám cưới", "đi ăn cưới", "đi đám giỗ", "cất nóc", "làm nhà",
         "đám hỏi", "giỗ đầu", "làm giỗ", "tiêm phòng", "đi tiêm", "ăn cỗ", "đi ăn cỗ",
-        "cỗ cưới", "sửa nhà", "thăm", "đi thăm", "giỗ tổ",
+        "cỗ cưới", "sửa nhà", "thăm", "đi thăm", "giỗ tổ", "ở viện với", "ở bệnh viện với",
     ),
     ReasonKind.AWAY: (
         "đi làm ăn xa", "làm ăn xa", "đi làm ăn", "làm ăn", "đi làm xa", "làm xa", "đi xa",
@@ -361,6 +364,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "malaysia", "châu âu",
         "ra bắc", "vào nam", "đi vắng", "chưa ra", "làm ăn ở", "trên rừng", "lên rừng",
         "đi rừng", "làm công nhân", "bên hàn", "ở hàn", "sang hàn", "tàu cá",
+        "cập bến", "chưa cập bến",
     ),
     # "có việc" is an absence ("I have something on"), not the yes "có".
     ReasonKind.OTHER: (
@@ -813,6 +817,17 @@ class _Decision:
     units: tuple[_Unit, ...] = ()
 
 
+def _told_before(units: Sequence[_Unit], reasons: Sequence[_Unit], attend: _Unit) -> bool:
+    """Whether every reason comes before the attend word, with a clause end or "nhưng" between."""
+    for reason in reasons:
+        if reason.last >= attend.first:
+            return False
+        cut = any(u.role is _Role.CUT and reason.last < u.first < attend.first for u in units)
+        if reason.clause == attend.clause and not cut:
+            return False
+    return True
+
+
 def _decide_units(analysis: _Analysis) -> _Decision:
     """Attending, absent, deferred or unclear, never a guess."""
     units = analysis.units
@@ -841,7 +856,9 @@ def _decide_units(analysis: _Analysis) -> _Decision:
     if attend:
         if absent:
             return _Decision(Intent.UNCLEAR, Rule.MIXED, attend + absent)
-        if reasons and not late:
+        # "Em đã sắp xếp xong việc nhà, em đi được": a circumstance told first, then the
+        # promise, is coming; a reason after the promise ("em đến. Nhà có giỗ") is unclear.
+        if reasons and not late and not _told_before(units, reasons, attend[0]):
             return _Decision(Intent.UNCLEAR, Rule.MIXED, attend + reasons)
         return _Decision(Intent.ATTEND, Rule.ATTEND, attend)
     if yes:
