@@ -552,6 +552,8 @@ def test_office_acknowledgements_are_attending(text: str) -> None:
         ("em bận... à thôi em đi được", A, None),
         ("Em đến được. À quên, hôm đó em trực, xin vắng", B, WORK),
         ("k đi đc, thôi để em cố sắp xếp", U, None),
+        # The reason told before the change of mind still explains the absence.
+        ("Con em ốm, em định đến được. À thôi, em xin vắng", B, FAMILY),
     ],
 )
 def test_a_change_of_mind_has_the_last_word(

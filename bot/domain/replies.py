@@ -994,11 +994,20 @@ def _decided_by(analysis: _Analysis, decision: _Decision) -> tuple[str, ...]:
 def read_reply(text: str) -> Reading:
     """Read a free-text reply to a meeting notice; anything not clearly one way is UNCLEAR (or
     DEFER when the member says they will answer later): never a guess."""
-    decision, used = _decide(_analyse(text))
+    analysis = _analyse(text)
+    decision, used = _decide(analysis)
     decided_by = _decided_by(used, decision)
     if decision.intent is not Intent.ABSENT:
         return Reading(decision.intent, rule=decision.rule, decided_by=decided_by)
     reason = _reason(used, whole=False)
+    if reason is None and used is not analysis:
+        # "Con ốm, em định đi… à thôi, em xin vắng": the reason told before the change of mind
+        # still holds for the absence.
+        head = analysis.units[: len(analysis.units) - len(used.units) - 1]
+        reason = _reason(
+            replace(analysis, units=head, cue_span=_mark_reasons(analysis.tokens, head)),
+            whole=False,
+        )
     if reason is None:
         return Reading(Intent.ABSENT, rule=decision.rule, decided_by=decided_by)
     kind, words, kind_words = reason
