@@ -1,4 +1,5 @@
-"""Reading a member's free-text reply to a meeting notice: attending, absent and why, unclear."""
+"""Reading a member's free-text reply to a meeting notice: attending, absent and why, unclear,
+or "I will answer later"; and the reply to "xin cho biết lý do"."""
 
 from __future__ import annotations
 
@@ -122,7 +123,9 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 
 # Folded words whose meaning hangs on the diacritics: typed with diacritics they must be exactly
 # the phrase's word ("vâng" yes ≠ "vắng" absent ≠ "vàng"; "có" ≠ "cô", "cơ"; "tới" ≠ "tôi";
-# "giỗ" ≠ "giờ"; "đau" ≠ "đâu"; "bão" ≠ "báo"; "đó" is not the cue "do"; "chăm" ≠ "chậm").
+# "giỗ" ≠ "giờ"; "đau" ≠ "đâu"; "bão" ≠ "báo"; "đó" is not the cue "do"; "chăm" ≠ "chậm";
+# "trông" ≠ "trong"; "hiếu" ≠ "hiểu"; "ca" ≠ "cả"; "đám" ≠ "dám"; "tối" ≠ "tôi"; "nhận" ≠
+# "nhân" in "công nhân"; "hỏng" ≠ "hông").
 # Typed without diacritics they match inside a longer phrase, where the context decides, but on
 # their own only as the reading in _PLAIN_READING; "vang" alone (vâng? vắng?) stays unread.
 _STRICT = frozenset(
@@ -131,9 +134,8 @@ _STRICT = frozenset(
         "có", "vắng", "tới", "đi", "đến", "dự", "ốm", "bận", "mặt", "cưới", "giỗ", "đau",
         "mổ", "ngã", "thi", "mưa", "do", "vì", "tại", "nghỉ", "con", "bố", "bà", "bão",
         "chăm", "đẻ", "à", "ừ", "yếu", "gãy", "cúm", "cụ", "má", "cha", "no", "hả", "hở",
-        "muộn", "hay", "ho", "tí", "về", "ca", "dạy", "chờ", "đám", "trông", "hiếu", "cảm", "hỏng",
-        "mất", "lào",
-        "tối", "nhận", "rõ", "chịu",
+        "muộn", "hay", "ho", "tí", "về", "ca", "dạy", "chờ", "đám", "trông", "hiếu", "cảm",
+        "hỏng", "mất", "lào", "tối", "nhận", "rõ", "chịu",
     )
 )  # fmt: skip
 # "cha" typed plain is read as the negator "chả": missing a "no" would turn the answer round.
@@ -184,9 +186,7 @@ _ABSENT = (
     "xin vắng mặt", "xin phép vắng mặt", "báo vắng", "cho vắng", "vắng họp", "xin nghỉ",
     "xin phép nghỉ", "nghỉ", "nghỉ họp", "không về", "không về kịp", "không về được",
     "cho em vắng", "cho em nghỉ", "chưa ra được", "chưa về được", "chịu", "chịu thôi",
-    "ngại đi",
-    "đành chịu",
-    "không kịp", "chưa về", "chưa về kịp", "không tiện",
+    "đành chịu", "ngại đi", "không kịp", "chưa về", "chưa về kịp", "không tiện",
     # Else "không về" (absent) would leave "họp được" standing as an attend word.
     "không về họp", "không về dự", "chưa về họp",
 )  # fmt: skip
@@ -218,9 +218,8 @@ _DEFER = (
     "báo sau", "báo lại", "trả lời sau", "trả lời lại", "nhắn lại", "nhắn sau", "rep sau",
     "phản hồi sau", "tính sau", "để sau", "nói sau", "để em tính", "để tính", "để em thu xếp",
     "để em sắp xếp", "chờ em chút", "chờ em tí", "chờ em hỏi", "chờ em xem", "đợi em",
-    "cho em hẹn", "hẹn trả lời", "hẹn lại", "từ từ em báo",
-    "xem thế nào", "xem thế nào đã", "khất", "để mai",
-    "báo sau", "nói lý do sau",
+    "cho em hẹn", "hẹn trả lời", "hẹn lại", "từ từ em báo", "xem thế nào", "xem thế nào đã",
+    "khất", "để mai", "nói lý do sau",
     *(f"{later} {verb}" for later in _LATER for verb in _ANSWER_VERBS),
     *(f"{later} em {verb}" for later in _LATER for verb in (*_ANSWER_VERBS, "báo", "nói")),
     # "Có gì em báo lại": a promise to write if anything changes, beside an answer or a hedge.
@@ -239,8 +238,7 @@ _QUESTION = (
     "vì sao", "tại sao", "sao", "hả", "hở", "chăng", "ai", "nhà ai",
     # Asking for the notice again is no answer.
     "gọi em", "gọi cho em", "gọi anh", "gọi chị", "gọi điện", "gửi lại", "không xem được",
-    "không mở được", "không đọc được",
-    "chưa thấy", "không thấy",
+    "không mở được", "không đọc được", "chưa thấy", "không thấy",
 )  # fmt: skip
 # Question particles only at the end of a clause ("thế à", but "à, em quên").
 _QUESTION_AT_END = ("à", "ư")
