@@ -125,7 +125,9 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 # the phrase's word ("vâng" yes ≠ "vắng" absent ≠ "vàng"; "có" ≠ "cô", "cơ"; "tới" ≠ "tôi";
 # "giỗ" ≠ "giờ"; "đau" ≠ "đâu"; "bão" ≠ "báo"; "đó" is not the cue "do"; "chăm" ≠ "chậm";
 # "trông" ≠ "trong"; "hiếu" ≠ "hiểu"; "ca" ≠ "cả"; "đám" ≠ "dám"; "tối" ≠ "tôi"; "nhận" ≠
-# "nhân" in "công nhân"; "hỏng" ≠ "hông").
+# "nhân" in "công nhân"; "hỏng" ≠ "hông"; "hỷ" ≠ "hy" in "hy vọng"). Words spelled without
+# marks ("ca", "thi", "ho") are kept out of the tables on their own: typed plain, "ca" may be
+# "cả", "thi" "thì", "ho" "họ".
 # Typed without diacritics they match inside a longer phrase, where the context decides, but on
 # their own only as the reading in _PLAIN_READING; "vang" alone (vâng? vắng?) stays unread.
 _STRICT = frozenset(
@@ -135,7 +137,7 @@ _STRICT = frozenset(
         "mổ", "ngã", "thi", "mưa", "do", "vì", "tại", "nghỉ", "con", "bố", "bà", "bão",
         "chăm", "đẻ", "à", "ừ", "yếu", "gãy", "cúm", "cụ", "má", "cha", "no", "hả", "hở",
         "muộn", "hay", "ho", "tí", "về", "ca", "dạy", "chờ", "đám", "trông", "hiếu", "cảm",
-        "hỏng", "mất", "lào", "tối", "nhận", "rõ", "chịu",
+        "hỏng", "mất", "lào", "tối", "nhận", "rõ", "chịu", "hỷ", "hỉ",
     )
 )  # fmt: skip
 # "cha" typed plain is read as the negator "chả": missing a "no" would turn the answer round.
@@ -199,7 +201,7 @@ _HEDGE = (
     "chắc", "chắc là", "chắc không", "có lẽ", "có thể", "có khi", "chưa biết", "chưa chắc",
     "không chắc", "không biết", "chưa rõ", "may ra", "hình như", "nếu", "tùy", "phân vân",
     "cố", "cố gắng", "sẽ cố", "hay", "hoặc", "có hay không", "hên xui", "khó", "khó nói",
-    "không hứa", "chưa hứa", "nghĩ", "nghĩ là", "muốn",
+    "không hứa", "chưa hứa", "nghĩ", "nghĩ là", "muốn", "hy vọng", "hi vọng", "mong là",
     # Asking someone first is not an answer either ("em phải hỏi nhà em đã").
     "hỏi nhà", "hỏi vợ", "hỏi chồng", "hỏi ý kiến", "hỏi lại",
     # Someone else's news, or the past: not the member's own answer for this meeting.
@@ -304,7 +306,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "không khỏe", "không được khỏe", "mệt", "mệt mỏi", "tai nạn", "bị ngã", "ngã xe",
         "gãy", "huyết áp", "tiểu đường", "chóng mặt", "covid", "truyền dịch", "điều trị",
         "sức yếu", "già yếu", "yếu", "tuổi cao", "sức khỏe", "vấn đề sức khỏe",
-        "đau dạ dày", "dạ dày", "truyền nước", "ho", "bị ho", "viêm họng", "viêm",
+        "đau dạ dày", "dạ dày", "truyền nước", "bị ho", "ho nhiều", "ho khan", "viêm họng", "viêm",
         "mất tiếng", "dị ứng", "chạy thận", "trẹo chân", "bong gân", "bó bột", "bầu",
         "có bầu", "mang thai", "thai sản", "ở cữ", "mới sinh", "sắp sinh", "đi lại khó",
         "đi lại khó khăn", "tay chân miệng", "sốt xuất huyết", "dương tính", "đau ốm",
@@ -324,7 +326,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "học bồi dưỡng", "lớp bồi dưỡng", "lý luận chính trị", "trung cấp", "cao cấp",
         "học nghị quyết", "trường chính trị", "học tập trung", "đi học nghị quyết",
         "tiếp đoàn", "đón đoàn", "đoàn kiểm tra", "lịch dạy", "có lịch dạy",
-        "đi dạy", "dạy", "làm thêm giờ", "ca", "ca ba", "ca 3", "nhà máy", "xưởng",
+        "đi dạy", "dạy", "làm thêm giờ", "ca ba", "ca 3", "nhà máy", "xưởng",
         "họp đột xuất", "cơ quan có việc", "lịch công tác", "đi kiểm tra",
         "kiểm tra cơ sở", "giao hàng", "đi giao hàng", "hội đồng", "họp hội đồng",
         "trực ban", "vào ca", "chạy xe khách", "xe khách",
@@ -370,7 +372,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "việc đột xuất", "đột xuất", "có hẹn", "có chuyện", "việc cá nhân", "cá nhân",
         "mưa", "mưa to", "mưa bão", "bão", "lũ", "lụt", "ngập", "ngập nước", "hỏng xe",
         "xe hỏng", "không có xe", "không có người đưa", "mất điện", "đi học", "ôn thi",
-        "đi thi", "thi cử", "có lịch", "đường xa", "thi", "thi vào",
+        "đi thi", "thi cử", "có lịch", "đường xa", "thi vào", "lịch thi", "thi bằng",
+        "thi tốt nghiệp",
         "hỏng", "xe em hỏng", "xe bị hỏng", "không có xe đi", "không có người chở",
         "không có người đưa đón", "chút việc", "có chút việc", "bận chút việc",
         "chuyện gấp", "có chuyện gấp", "việc gấp", "có việc gấp", "hẹn", "có hẹn trước",
