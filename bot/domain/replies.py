@@ -125,9 +125,9 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 # the phrase's word ("vâng" yes ≠ "vắng" absent ≠ "vàng"; "có" ≠ "cô", "cơ"; "tới" ≠ "tôi";
 # "giỗ" ≠ "giờ"; "đau" ≠ "đâu"; "bão" ≠ "báo"; "đó" is not the cue "do"; "chăm" ≠ "chậm";
 # "trông" ≠ "trong"; "hiếu" ≠ "hiểu"; "ca" ≠ "cả"; "đám" ≠ "dám"; "tối" ≠ "tôi"; "nhận" ≠
-# "nhân" in "công nhân"; "hỏng" ≠ "hông"; "hỷ" ≠ "hy" in "hy vọng"). Words spelled without
-# marks ("ca", "thi", "ho") are kept out of the tables on their own: typed plain, "ca" may be
-# "cả", "thi" "thì", "ho" "họ".
+# "nhân" in "công nhân"; "hỏng" ≠ "hông"; "hỷ" ≠ "hy" in "hy vọng"; "xa" ≠ "xã"). Words
+# spelled without marks ("ca", "thi", "ho") are kept out of the tables on their own: typed
+# plain, "ca" may be "cả", "thi" "thì", "ho" "họ".
 # Typed without diacritics they match inside a longer phrase, where the context decides, but on
 # their own only as the reading in _PLAIN_READING; "vang" alone (vâng? vắng?) stays unread.
 _STRICT = frozenset(
@@ -137,7 +137,7 @@ _STRICT = frozenset(
         "mổ", "ngã", "thi", "mưa", "do", "vì", "tại", "nghỉ", "con", "bố", "bà", "bão",
         "chăm", "đẻ", "à", "ừ", "yếu", "gãy", "cúm", "cụ", "má", "cha", "no", "hả", "hở",
         "muộn", "hay", "ho", "tí", "về", "ca", "dạy", "chờ", "đám", "trông", "hiếu", "cảm",
-        "hỏng", "mất", "lào", "tối", "nhận", "rõ", "chịu", "hỷ", "hỉ",
+        "hỏng", "mất", "lào", "tối", "nhận", "rõ", "chịu", "hỷ", "hỉ", "xa",
     )
 )  # fmt: skip
 # "cha" typed plain is read as the negator "chả": missing a "no" would turn the answer round.
@@ -329,7 +329,8 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "đi dạy", "dạy", "làm thêm giờ", "ca ba", "ca 3", "nhà máy", "xưởng",
         "họp đột xuất", "cơ quan có việc", "lịch công tác", "đi kiểm tra",
         "kiểm tra cơ sở", "giao hàng", "đi giao hàng", "hội đồng", "họp hội đồng",
-        "trực ban", "vào ca", "chạy xe khách", "xe khách",
+        "trực ban", "vào ca", "bận họp", "họp xã", "họp ở xã", "họp huyện", "họp ở huyện",
+        "họp phường", "họp ở phường", "họp tổ", "chạy xe khách", "xe khách",
     ),
     ReasonKind.FAMILY: (
         "việc gia đình", "gia đình", "việc nhà", "nhà có việc", "nhà em có việc",
@@ -364,7 +365,7 @@ _REASONS: dict[ReasonKind, tuple[str, ...]] = {
         "malaysia", "châu âu",
         "ra bắc", "vào nam", "đi vắng", "chưa ra", "làm ăn ở", "trên rừng", "lên rừng",
         "đi rừng", "làm công nhân", "bên hàn", "ở hàn", "sang hàn", "tàu cá",
-        "cập bến", "chưa cập bến",
+        "cập bến", "chưa cập bến", "chưa về quê",
     ),
     # "có việc" is an absence ("I have something on"), not the yes "có".
     ReasonKind.OTHER: (
