@@ -53,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(config, t, args.unit, args.month))
         if args.command == "backup":
             return asyncio.run(_backup(config, t, args.out))
+        if args.command == "explain":
+            from bot.cli_explain import main_explain
+
+            return main_explain(args.reply, t)
         if args.command == "invites":
             from bot.cli.invites import run_invites
 
@@ -104,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--month", default="", help="11/2026, tháng 11, T11 (default: last month)")
     bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
     bak.add_argument("out", type=Path, help="the backup file to write")
+    exp_reply = sub.add_parser(
+        "explain", parents=[config], help="how a reply to a meeting notice is read, and why"
+    )
+    exp_reply.add_argument("reply", help='the reply, in quotes: "em xin vắng vì ốm"')
     inv = sub.add_parser(
         "invites", parents=[config], help="invite cards (PDF) or codes (CSV); wrong-code counts"
     )

@@ -105,7 +105,8 @@ async def test_new_invite_replaces_the_old_one(
     an = await _linked(sim, invite_codes, "Nguyễn Văn An")
     await an.send("/moi Bùi Thị Thu")
     replies = await sim.user("Bùi Thị Thu").send(f"/start {invite_codes['Bùi Thị Thu']}")
-    assert "hết hạn" in replies.text
+    assert "thay bằng một mã mới" in replies.text
+    assert "hết hạn" not in replies.text
 
 
 def _actor(role: Role, unit_id: int, followed: tuple[Unit, ...] = ()) -> Actor:

@@ -6,7 +6,7 @@ from bot.chat.commands import not_linked_text
 from bot.chat.feature import Feature, Replies
 from bot.chat.turn import Turn
 from bot.domain.acts import Attend, GiveReason
-from bot.domain.replies import Intent, ReasonKind, read_reason, read_reply
+from bot.domain.replies import Intent, ReasonKind, ReasonOutcome, read_reason_reply, read_reply
 from bot.services import meetings
 from bot.services.meetings import AnswerOutcome, AnswerResult
 from bot.views.meetings import (
@@ -15,6 +15,8 @@ from bot.views.meetings import (
     reason_choices,
     recorded_text,
     unclear_text,
+    waiting_reason_text,
+    waiting_text,
 )
 from bot.views.reply import Reply, alert, say
 
@@ -79,28 +81,16 @@ async def text_reply(turn: Turn, text: str) -> Replies:
             )
         ]
     text = text[:_MAX_READ]
+    tz = turn.core.rules.tz
     current = await meetings.current_answer(turn.db, meeting.id, actor.person.id)
+    if current is not None and current.awaiting_reason:
+        return await _reason_given(turn, meeting.id, text)
     reading = read_reply(text)
-    if current is not None and current.awaiting_reason and reading.intent is not Intent.ATTEND:
-        reason = read_reason(text)
-        if reason is None:
-            return [say(ask_reason_text(t), *reason_choices(t, meeting.id))]
-        kind, words = reason
-        result = await meetings.record_answer(
-            turn.db,
-            meeting.id,
-            actor.person,
-            intent=Intent.ABSENT,
-            reason_kind=kind,
-            reason_text=words,
-            via="text",
-            raw_text=text,
-            now=turn.now(),
-        )
-        return confirm(turn, result)
+    if reading.intent is Intent.DEFER:
+        # "Để em xem lịch rồi báo lại": not an answer; nothing is recorded.
+        return [say(waiting_text(t), *answer_choices(t, meeting.id))]
     if reading.intent is Intent.UNCLEAR:
         # Never record a guess: ask, with the two choices.
-        tz = turn.core.rules.tz
         return [say(unclear_text(t, meeting, actor.unit, tz), *answer_choices(t, meeting.id))]
     result = await meetings.record_answer(
         turn.db,
@@ -109,6 +99,44 @@ async def text_reply(turn: Turn, text: str) -> Replies:
         intent=reading.intent,
         reason_kind=reading.reason_kind,
         reason_text=reading.reason_text,
+        via="text",
+        raw_text=text,
+        now=turn.now(),
+    )
+    return confirm(turn, result)
+
+
+async def _reason_given(turn: Turn, meeting_id: int, text: str) -> Replies:
+    """The reply to "xin cho biết lý do": a reason, a change of mind, or not a reason yet."""
+    actor = turn.actor
+    assert actor is not None
+    t = turn.t
+    reply = read_reason_reply(text)
+    if reply.outcome is ReasonOutcome.DEFER:
+        return [say(waiting_reason_text(t), *reason_choices(t, meeting_id))]
+    if reply.outcome is ReasonOutcome.NOT_A_REASON or (
+        reply.outcome is ReasonOutcome.REASON and reply.reason_kind is None
+    ):
+        return [say(ask_reason_text(t), *reason_choices(t, meeting_id))]
+    if reply.outcome is ReasonOutcome.ATTEND:
+        # A change of mind: "thôi em đi được".
+        result = await meetings.record_answer(
+            turn.db,
+            meeting_id,
+            actor.person,
+            intent=Intent.ATTEND,
+            via="text",
+            raw_text=text,
+            now=turn.now(),
+        )
+        return confirm(turn, result)
+    result = await meetings.record_answer(
+        turn.db,
+        meeting_id,
+        actor.person,
+        intent=Intent.ABSENT,
+        reason_kind=reply.reason_kind,
+        reason_text=reply.reason_text,
         via="text",
         raw_text=text,
         now=turn.now(),

@@ -198,6 +198,22 @@ def ask_reason_text(t: Translator) -> str:
     )
 
 
+def waiting_text(t: Translator) -> str:
+    """The answer to "I will tell you later": nothing recorded, the bot waits."""
+    return t._(
+        "Vâng, Trợ lý chờ đồng chí báo lại; chưa ghi gì. Khi đã rõ, đồng chí nhắn «có» hoặc "
+        "«xin vắng», hoặc chọn bên dưới."
+    )
+
+
+def waiting_reason_text(t: Translator) -> str:
+    """The answer to "I will tell you the reason later"."""
+    return t._(
+        "Vâng, Trợ lý chờ đồng chí báo lý do; đồng chí vẫn đang được ghi là xin vắng. Khi "
+        "đã rõ, xin nhắn lý do hoặc chọn bên dưới."
+    )
+
+
 def unclear_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> str:
     """The question when a reply cannot be read either way."""
     local = meeting.starts_at.astimezone(tz)
