@@ -6,17 +6,22 @@ and shows the replies its own way (Telegram: buttons and edits; Zalo: numbered c
 
 from __future__ import annotations
 
-from bot.chat import answers
+from bot.chat import answers, cancel, prompts
 from bot.chat.feature import Feature, Replies, stale
 from bot.chat.turn import Turn
 from bot.domain.acts import Act
 
 # Order matters for free text: the first reader that takes a text answers it. A prompt the
 # bot is waiting on comes first, the meeting's answer reader (which takes any text) last.
-FEATURES: tuple[Feature, ...] = (answers.FEATURE,)
+FEATURES: tuple[Feature, ...] = (
+    cancel.FEATURE,
+    answers.FEATURE,  # its reader takes any text about a meeting: keep it last
+)
 
 _COMMANDS = {name: fn for feature in FEATURES for name, fn in feature.commands.items()}
 _ACTS = {kind: fn for feature in FEATURES for kind, fn in feature.acts.items()}
+_PROMPTS = {kind: fn for feature in FEATURES for kind, fn in feature.prompts.items()}
+cancel.CANCELLERS.extend(f.cancel for f in FEATURES if f.cancel is not None)
 
 
 def knows_command(name: str) -> bool:
@@ -43,7 +48,11 @@ async def pick(turn: Turn, act: Act) -> Replies:
 
 
 async def text(turn: Turn, words: str) -> Replies | None:
-    """Free text: the first feature whose reader takes it answers; None if none did."""
+    """Free text: what the bot asked for if it waits for something, else the first feature
+    whose reader takes it; None if none did."""
+    prompt = await prompts.waiting(turn)
+    if prompt is not None and prompt.kind in _PROMPTS:
+        return await _PROMPTS[prompt.kind](turn, prompt.ref, words)
     for feature in FEATURES:
         for reader in feature.texts:
             replies = await reader(turn, words)

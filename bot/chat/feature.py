@@ -17,6 +17,10 @@ CommandFn = Callable[[Turn, str], Awaitable[Replies]]
 ActFn = Callable[[Turn, Any], Awaitable[Replies]]
 # A reader of free text answers None when the text is not for it (the next reader tries).
 TextFn = Callable[[Turn, str], Awaitable[Replies | None]]
+# The reader of the text the bot asked for: the prompt's `ref` (what it is about) and the text.
+PromptFn = Callable[[Turn, int, str], Awaitable[Replies]]
+# /huy: leave what this feature waits for from the person; a line saying what was left, or None.
+CancelFn = Callable[[Turn], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Feature:
     commands: Mapping[str, CommandFn] = field(default_factory=dict)
     acts: Mapping[type[Act], ActFn] = field(default_factory=dict)
     texts: Sequence[TextFn] = ()
+    # Prompt kinds this feature asks for (see bot.chat.prompts) and the reader of each.
+    prompts: Mapping[str, PromptFn] = field(default_factory=dict)
+    cancel: CancelFn | None = None
 
 
 def requires(action: Action) -> Callable[[CommandFn], CommandFn]:

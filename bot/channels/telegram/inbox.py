@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 
-from bot.storage import inbox
+from bot.storage import applied, inbox
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Inbox:
         """Drop handled updates older than a day (the planner calls this every few hours)."""
         async with self.db.transaction() as conn:
             purged = await inbox.purge(conn, self.clock() - KEEP_HANDLED)
+            await applied.forget_before(conn, self.clock() - KEEP_HANDLED)
         if purged:
             log.debug("forgot %d handled updates", purged)
 
@@ -137,7 +138,9 @@ class ChiboApplication(Application[Any, Any, Any, Any, Any, Any]):
         if await keeper.seen_before(update.update_id):
             log.info("update %d was handled before the restart; skipped", update.update_id)
             return
-        await super().process_update(update)
+        # Effects are keyed by the update: one replayed after a crash never applies twice.
+        with applied.handling(f"{CHANNEL}:{update.update_id}"):
+            await super().process_update(update)
         await keeper.done(update.update_id)
 
 
