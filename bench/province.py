@@ -842,7 +842,7 @@ async def real_process(
 
 async def planner_again(config_file: Path) -> dict[str, float]:
     """The planner's next round (every 6 hours) with every next meeting already there: the
-    same calls as notices.plan_ahead makes, in this process."""
+    same calls as the planner (bot.services.planner) makes, in this process."""
     config = load_config(config_file)
     rules = Rules.from_config(config)
     db = await Database.open(config.storage.path)

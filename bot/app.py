@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -14,19 +16,28 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import handlers
-from bot.channels.telegram.handlers import notices
 from bot.channels.telegram.handlers.commands import publish_default_menus
 from bot.channels.telegram.handlers.context import BotData, ChiboContext
-from bot.channels.telegram.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
+from bot.channels.telegram.inbox import (
+    ChatOrderedProcessor,
+    ChiboApplication,
+    InboxBot,
+    forget_old,
+    replay,
+)
+from bot.channels.telegram.sender import CHANNEL, TelegramSender
+from bot.chat.messages import renderer
 from bot.chat.turn import Core
 from bot.config import Config
 from bot.i18n import Catalogs
-from bot.services import outbox
+from bot.services import outbox, planner
+from bot.services.delivery import Engine, Sender
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
+PLANNER_EVERY = timedelta(hours=6)
 
 
 def utc_now() -> datetime:
@@ -76,7 +87,7 @@ def _pacing(per_second: int) -> AIORateLimiter:
 
 
 async def _post_init(app: ChiboApp) -> None:
-    """Open the database, load the catalogs and publish the command menus."""
+    """Open the database, load the catalogs, start the engine, publish the command menus."""
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
@@ -85,28 +96,83 @@ async def _post_init(app: ChiboApp) -> None:
         data.db,
         data.catalogs,
         data.now,
-        wake=lambda: notices.wake(app),
         telegram_username=app.bot.username,
     )
     replayed = await replay(app, data.db)
     if replayed:
         log.warning("%d updates were fetched but not handled when the bot stopped", replayed)
     await publish_default_menus(app.bot, data.catalogs)
-    released = await outbox.recover(data.db)
-    if released:
-        log.warning("%d notices were being sent when the bot stopped; they go out again", released)
-    await notices.plan_ahead(app, digests_now=False)
-    await handlers.petitions.deliver_petition_messages(app, at_start=True)
-    notices.start_jobs(app)
+    data.runtime = Runtime(data.core, {CHANNEL: TelegramSender(app.bot)})
+    await data.runtime.start()
     log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
 
 
 async def _post_shutdown(app: ChiboApp) -> None:
-    """Close the database."""
+    """Stop the engine and close the database."""
     data: BotData = app.bot_data
+    if data.runtime is not None:
+        await data.runtime.stop()
+        data.runtime = None
     if data._db is not None:
         await data.db.close()
         data.db = None
+
+
+async def deliver_due(app: ChiboApp) -> int:
+    """Send what is due now (the engine also does this by itself when woken)."""
+    data: BotData = app.bot_data
+    assert data.runtime is not None
+    return await data.runtime.engine.deliver_due()
+
+
+async def plan_now(app: ChiboApp) -> int:
+    """Run the planner now, then send what is due (the monthly digests among it)."""
+    data: BotData = app.bot_data
+    assert data.runtime is not None
+    core = data.core
+    await planner.plan(core.db, core.config, core.rules, core.now())
+    return await data.runtime.engine.deliver_due()
+
+
+class Runtime:
+    """What runs beside the channels: the delivery engine and the planner."""
+
+    def __init__(self, core: Core, senders: Mapping[str, Sender]) -> None:
+        self.core = core
+        self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
+        core.wake = self.engine.wake
+        self._planner: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Messages a stopped process had claimed go back to the queue; then everything runs."""
+        core = self.core
+        released = await outbox.recover(core.db)
+        if released:
+            log.warning(
+                "%d messages were being sent when the bot stopped; they go again", released
+            )
+        await planner.plan(core.db, core.config, core.rules, core.now())
+        self.engine.start()
+        self._planner = asyncio.create_task(self._plan_every(), name="chibo-planner")
+
+    async def stop(self) -> None:
+        """Stop the planner and the engine."""
+        if self._planner is not None:
+            self._planner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._planner
+        await self.engine.stop()
+
+    async def _plan_every(self) -> None:
+        core = self.core
+        while True:
+            await asyncio.sleep(PLANNER_EVERY.total_seconds())
+            try:
+                await planner.plan(core.db, core.config, core.rules, core.now())
+                await forget_old(core.db, core.now())
+            except Exception:
+                log.exception("the planner failed; it runs again later")
+            self.engine.wake()
 
 
 @asynccontextmanager

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import ChiboApp
-from bot.channels.telegram.handlers.notices import deliver_due
+from bot.app import ChiboApp, deliver_due
 from bot.config import Config, StorageConfig
 from bot.services.org_import import ImportReport, import_org_file
 from bot.storage import people, units

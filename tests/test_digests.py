@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.app import ChiboApp
-from bot.channels.telegram.handlers.digests import deliver_monthly
+from bot.app import ChiboApp, plan_now
 from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import Clock, at_local, deliver, linked
@@ -65,7 +64,7 @@ async def test_monthly_digest_with_chart_once(
     """On the configured day each cadre gets last month's digest and a chart, exactly once."""
     people = await _held_meeting(app, sim, invite_codes, clock)
     clock.moment = at_local(10, 9, 0, month=1, year=2027)
-    assert await deliver_monthly(app) >= 1
+    await plan_now(app)
     await sim.wait_quiet()
     cuong = people["Phạm Quốc Cường"]
     photos = [m for m in cuong.messages if m.photo is not None]
@@ -74,7 +73,10 @@ async def test_monthly_digest_with_chart_once(
     assert photos[0].photo.data.startswith(b"\x89PNG")
     texts = [m.text or "" for m in cuong.messages if "12/2026" in (m.text or "")]
     assert any("Chi bộ xóm 9" in text and "Chi bộ xóm 10" in text for text in texts)
-    assert await deliver_monthly(app) == 0
+    await plan_now(app)
+    await sim.wait_quiet()
+    assert len([m for m in cuong.messages if m.photo is not None]) == 1
+    assert len([m for m in cuong.messages if "12/2026" in (m.text or "")]) == len(texts)
 
 
 async def test_report_command_months_and_refusal(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import ChiboApp, build_application, running
-from bot.channels.telegram.handlers.notices import deliver_due
+from bot.app import ChiboApp, build_application, deliver_due, running
 from bot.config import Config
 from bot.domain.meetings import NoticeState
 from bot.services import meetings as meeting_service
 from bot.storage import meetings as meeting_rows
+from bot.storage import outbox as outbox_rows
 from bot.storage import units
 from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import TOKEN, Clock, at_local, deliver, linked
@@ -118,7 +118,7 @@ async def test_claimed_but_unconfirmed_notices_go_out_after_restart(
         binh = await linked(sim, invite_codes, "Trần Thị Bình")
         clock.moment = at_local(30, 19, 31, month=11)
         async with first.bot_data.db.transaction() as conn:
-            claimed = await meeting_rows.claim_due(conn, clock.now(), 1000)
+            claimed = await outbox_rows.claim_due(conn, clock.now(), 1000)
         assert claimed  # as if the process died right here, before sending
     assert _notices(binh) == []
     async with running(build_application(config, TOKEN, clock=clock.now)) as second:
@@ -437,7 +437,7 @@ async def test_member_added_later_gets_the_notice(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
 ) -> None:
     """Someone imported after the meeting was planned is told at the next planning round."""
-    from bot.channels.telegram.handlers.notices import plan_ahead
+    from bot.app import plan_now
     from tests.helpers import seed
 
     binh = await linked(sim, invite_codes, "Trần Thị Bình")
@@ -450,7 +450,7 @@ async def test_member_added_later_gets_the_notice(
     )
     report = await seed(config, extra, now=clock.now())
     newcomer = await linked(sim, {r.name: r.code for r in report.invites}, "Cao Thị Mới")
-    await plan_ahead(app)
+    await plan_now(app)
     await deliver(app, clock, sim)
     assert len(_notices(newcomer)) == 1
     assert len(_notices(binh)) == 1

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from bot.app import ChiboApp, build_application, running
-from bot.channels.telegram.handlers.petitions import deliver_petition_messages
+from bot.app import ChiboApp, build_application, deliver_due, running
 from bot.config import Config
 from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
@@ -278,8 +277,9 @@ async def test_messages_wait_in_the_outbox_across_a_restart(
         # The deputy's message goes; the process stops with the deputy's message still claimed.
         async with first.bot_data.db.transaction() as conn:
             await conn.execute(
-                "UPDATE petition_messages SET state = 'sending' WHERE person_id <> "
-                "(SELECT person_id FROM petition_messages WHERE state = 'pending')"
+                "UPDATE notices SET state = 'sending' WHERE purpose LIKE 'petition_%' "
+                "AND person_id <> (SELECT person_id FROM notices WHERE state = 'pending' "
+                "AND purpose LIKE 'petition_%')"
             )
         states = {m.state for m in await _messages(first.bot_data.db, number)}
         assert states == {MessageState.PENDING, MessageState.SENDING}
@@ -287,7 +287,8 @@ async def test_messages_wait_in_the_outbox_across_a_restart(
     assert len(_received(hoa, "gửi kiến nghị số")) == 1
     for _ in range(2):
         async with running(build_application(config, TOKEN, clock=clock.now)) as again:
-            await deliver_petition_messages(again, at_start=True)  # what _post_init does
+            clock.advance(minutes=1)  # a failed send is tried again after its backoff
+            await deliver_due(again)  # post_init put the claimed message back
             await sim.wait_quiet()
             messages = await _messages(again.bot_data.db, number)
         assert {m.state for m in messages} == {MessageState.SENT}

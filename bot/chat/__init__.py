@@ -36,7 +36,9 @@ def knows_act(act: Act) -> bool:
 
 async def command(turn: Turn, name: str, args: str) -> Replies:
     """Run a command with the text after it."""
-    return await _COMMANDS[name.lower()](turn, args)
+    replies = await _COMMANDS[name.lower()](turn, args)
+    turn.core.wake()  # whatever the command made due goes out now
+    return replies
 
 
 async def pick(turn: Turn, act: Act) -> Replies:
@@ -44,12 +46,20 @@ async def pick(turn: Turn, act: Act) -> Replies:
     function = _ACTS.get(type(act))
     if function is None:
         return stale(turn)
-    return await function(turn, act)
+    replies = await function(turn, act)
+    turn.core.wake()
+    return replies
 
 
 async def text(turn: Turn, words: str) -> Replies | None:
     """Free text: what the bot asked for if it waits for something, else the first feature
     whose reader takes it; None if none did."""
+    replies = await _read(turn, words)
+    turn.core.wake()
+    return replies
+
+
+async def _read(turn: Turn, words: str) -> Replies | None:
     prompt = await prompts.waiting(turn)
     if prompt is not None and prompt.kind in _PROMPTS:
         return await _PROMPTS[prompt.kind](turn, prompt.ref, words)

@@ -33,6 +33,22 @@ class Purpose(enum.StrEnum):
     RATING = "rating"
     FLAG = "flag"
     DIGEST = "digest"
+    # Messages not about a meeting go through the same outbox; `ref` says what they are about.
+    PETITION_NEW = "petition_new"  # ref: the kiến nghị's id
+    PETITION_ESCALATED = "petition_escalated"
+    PETITION_ANSWERED = "petition_answered"
+    MONTHLY = "monthly"  # ref: the month, "2026-11"
+    MONTHLY_CHART = "monthly_chart"
+
+    @property
+    def about_petition(self) -> bool:
+        """A message about a kiến nghị."""
+        return self.value.startswith("petition_")
+
+    @property
+    def about_meeting(self) -> bool:
+        """A message about one meeting."""
+        return not self.about_petition and self not in (Purpose.MONTHLY, Purpose.MONTHLY_CHART)
 
 
 class NoticeState(enum.StrEnum):
@@ -112,7 +128,7 @@ class Notice:
     """One message in the outbox."""
 
     id: int
-    meeting_id: int
+    meeting_id: int | None  # None for a message not about a meeting
     person_id: int
     purpose: Purpose
     revision: int

@@ -1,4 +1,8 @@
-"""The outbox: which notices are due, and recording how each send ended."""
+"""The outbox: which messages are due, what each needs to be written, how each send ended.
+
+Every message the bot starts (notices, nudges, moves, ratings, flags, digests, messages about
+kiến nghị, the monthly digests) is a row of one table; this is its one claim path.
+"""
 
 from __future__ import annotations
 
@@ -20,34 +24,54 @@ from bot.domain.meetings import (
     takes_part,
 )
 from bot.domain.models import ChatAccount, Person, Role, Unit
+from bot.domain.petitions import Petition
 from bot.services.reports import CellReport
-from bot.storage import accounts, meetings, people, reports, rollcall, units
+from bot.storage import accounts, meetings, outbox, people, petitions, reports, rollcall, units
 from bot.storage.db import Database
 
-CHANNEL = "telegram"
 # Telegram allows about one message a second to one chat: a person's next notice waits this
 # long after the last, whatever the timing of the batches around it.
 SAME_CHAT_GAP = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
+class PetitionNews:
+    """What a message about a kiến nghị needs: the kiến nghị, its cell and people."""
+
+    petition: Petition
+    unit: Unit
+    member: Person
+    answerer: Person | None
+
+
+@dataclass(frozen=True)
 class Delivery:
-    """One claimed notice with everything needed to write and send it."""
+    """One claimed message with everything needed to write and send it.
+
+    A message about a meeting has `meeting`, `unit` (the cell) and the rest; one about a
+    kiến nghị has `petition`; a monthly digest only its month (`notice.ref`).
+    """
 
     notice: Notice
-    meeting: Meeting
-    unit: Unit
-    parent: Unit | None
     person: Person
     account: ChatAccount
-    answer: Answer | None
+    meeting: Meeting | None = None
+    unit: Unit | None = None
+    parent: Unit | None = None
+    answer: Answer | None = None
     flag: tuple[str, dict[str, str], str] | None = None  # kind, params, the member's name
     report: CellReport | None = None  # for a per-meeting digest
+    petition: PetitionNews | None = None
 
     @property
     def is_cadre(self) -> bool:
         """A cadre following the cell: told, but not asked to answer."""
-        return self.person.unit_id != self.meeting.unit_id
+        return self.meeting is not None and self.person.unit_id != self.meeting.unit_id
+
+    @property
+    def to_member(self) -> bool:
+        """A message about a kiến nghị to the member who raised it."""
+        return self.petition is not None and self.person.id == self.petition.petition.person_id
 
     @property
     def leads_cell(self) -> bool:
@@ -56,28 +80,28 @@ class Delivery:
 
 
 async def recover(db: Database) -> int:
-    """At start-up: notices claimed by a process that died go back to the queue."""
+    """At start-up: messages claimed by a process that died go back to the queue."""
     async with db.transaction() as conn:
-        return await meetings.release_claimed(conn)
+        return await outbox.release_claimed(conn)
 
 
 async def release(db: Database, notice_ids: list[int]) -> None:
-    """Claimed notices that were not sent go back to the queue as they were."""
+    """Claimed messages that were not sent go back to the queue as they were."""
     async with db.transaction() as conn:
         for notice_id in notice_ids:
-            await meetings.unclaim(conn, notice_id)
+            await outbox.unclaim(conn, notice_id)
 
 
 async def any_due(db: Database, now: datetime) -> bool:
-    """Whether notices are waiting to go out now (some may wait for their chat's turn)."""
+    """Whether messages are waiting to go out now (some may wait for their chat's turn)."""
     async with db.transaction() as conn:
-        return await meetings.any_due(conn, now)
+        return await outbox.any_due(conn, now)
 
 
 async def next_due(db: Database) -> datetime | None:
-    """When the earliest waiting notice is due."""
+    """When the earliest waiting message is due."""
     async with db.transaction() as conn:
-        return await meetings.next_due(conn)
+        return await outbox.next_due(conn)
 
 
 async def claim(
@@ -90,15 +114,15 @@ async def claim(
     """
     deliveries: list[Delivery] = []
     async with db.transaction() as conn:
-        batch = await meetings.claim_due(conn, now, limit, busy or ())
+        batch = await outbox.claim_due(conn, now, limit, busy or ())
         seen: set[int] = set()
         cache = await _Cache.load(conn, batch)
         for notice in batch:
             delivery, skip = await _load(conn, cache, notice, now, tz)
             if delivery is None:
-                await meetings.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
+                await outbox.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
-                await meetings.unclaim(conn, notice.id)
+                await outbox.unclaim(conn, notice.id)
             else:
                 seen.add(notice.person_id)
                 deliveries.append(delivery)
@@ -122,9 +146,9 @@ class _Cache:
         cache = cls(conn)
         person_ids = [n.person_id for n in batch]
         cache.people = await people.get_many(conn, person_ids)
-        cache.accounts = await accounts.of_people(conn, CHANNEL, person_ids)
+        cache.accounts = await accounts.preferred_of_people(conn, person_ids)
         cache.answers = await meetings.answers_of(
-            conn, [(n.meeting_id, n.person_id) for n in batch]
+            conn, [(n.meeting_id, n.person_id) for n in batch if n.meeting_id is not None]
         )
         return cache
 
@@ -142,9 +166,19 @@ class _Cache:
 async def _load(
     conn: aiosqlite.Connection, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
 ) -> tuple[Delivery | None, str]:
-    meeting = await cache.meeting(notice.meeting_id)
     person = cache.people.get(notice.person_id)
-    if meeting is None or person is None:
+    if person is None:
+        return None, "gone"
+    account = cache.accounts.get(person.id)
+    if account is None:
+        return None, "not linked"
+    if notice.purpose.about_petition:
+        return await _petition(conn, notice, person, account)
+    if not notice.purpose.about_meeting:  # a monthly digest: written when it is sent
+        return Delivery(notice, person, account), ""
+    assert notice.meeting_id is not None
+    meeting = await cache.meeting(notice.meeting_id)
+    if meeting is None:
         return None, "gone"
     reminder = notice.purpose in (Purpose.NOTICE, Purpose.NUDGE)
     after = notice.purpose in (Purpose.RATING, Purpose.FLAG, Purpose.DIGEST)
@@ -152,9 +186,6 @@ async def _load(
         return None, "superseded"
     if reminder and (meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now):
         return None, "meeting no longer ahead"
-    account = cache.accounts.get(person.id)
-    if account is None:
-        return None, "not linked"
     in_cell = person.unit_id == meeting.unit_id
     if in_cell and not takes_part(person) and not after:
         return None, "exempt"
@@ -175,7 +206,28 @@ async def _load(
     if notice.purpose is Purpose.DIGEST:
         data, flags = await reports.cell_month(conn, unit.id, unit.name, meeting.month, tz, now)
         report = CellReport(data, tuple(flags), unit)
-    return Delivery(notice, meeting, unit, parent, person, account, answer, flag, report), ""
+    delivery = Delivery(
+        notice, person, account, meeting, unit, parent, answer, flag, report=report
+    )
+    return delivery, ""
+
+
+async def _petition(
+    conn: aiosqlite.Connection, notice: Notice, person: Person, account: ChatAccount
+) -> tuple[Delivery | None, str]:
+    """A message about a kiến nghị: skipped once it no longer needs to go."""
+    petition = await petitions.get(conn, int(notice.ref))
+    if petition is None:
+        return None, "gone"
+    if notice.purpose is not Purpose.PETITION_ANSWERED and not petition.status.is_open:
+        return None, "answered already"
+    member = await people.get(conn, petition.person_id)
+    unit = await units.get(conn, petition.unit_id)
+    assert member is not None
+    assert unit is not None
+    answerer = await people.get(conn, petition.answered_by) if petition.answered_by else None
+    news = PetitionNews(petition, unit, member, answerer)
+    return Delivery(notice, person, account, unit=unit, petition=news), ""
 
 
 async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:
@@ -190,12 +242,6 @@ async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, st
     return row[0], json.loads(row[1]), person.full_name if person else ""
 
 
-async def sent(db: Database, notice_id: int, message_id: str, now: datetime) -> None:
-    """The notice reached the chat."""
-    async with db.transaction() as conn:
-        await meetings.finish(conn, notice_id, NoticeState.SENT, now=now, message_id=message_id)
-
-
 class SentLog:
     """Records sent notices as soon as each is sent, many in one transaction (group commit).
 
@@ -206,12 +252,12 @@ class SentLog:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._waiting: list[tuple[int, str]] = []
+        self._waiting: list[tuple[int, str, str]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    def note(self, notice_id: int, message_id: str, now: datetime) -> None:
-        """Record one sent notice (written within a moment)."""
-        self._waiting.append((notice_id, message_id))
+    def note(self, notice_id: int, message_id: str, channel: str, now: datetime) -> None:
+        """Record one sent message (written within a moment)."""
+        self._waiting.append((notice_id, message_id, channel))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(now))
 
@@ -224,13 +270,20 @@ class SentLog:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             async with self._db.transaction() as conn:
-                await meetings.sent_many(conn, batch, now)
+                await outbox.sent_many(conn, batch, now)
 
 
 async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:
     """The person blocked the bot or never opened it: mark them, so the secretary calls."""
     async with db.transaction() as conn:
-        await meetings.finish(conn, delivery.notice.id, NoticeState.FAILED, now=now, error=error)
+        await outbox.finish(
+            conn,
+            delivery.notice.id,
+            NoticeState.FAILED,
+            now=now,
+            error=error,
+            channel=delivery.account.channel,
+        )
         await accounts.set_reachable(
             conn, delivery.account.channel, delivery.account.external_id, False
         )
@@ -239,10 +292,10 @@ async def unreachable(db: Database, delivery: Delivery, now: datetime, error: st
 async def retry_later(db: Database, notice_id: int, until: datetime, error: str) -> None:
     """A passing failure (429, network): try again later; never dropped."""
     async with db.transaction() as conn:
-        await meetings.postpone(conn, notice_id, until, error)
+        await outbox.postpone(conn, notice_id, until, error)
 
 
 async def failed(db: Database, notice_id: int, now: datetime, error: str) -> None:
-    """A failure that will not pass by retrying (the Bot API refused the message itself)."""
+    """A failure that will not pass by retrying (the platform refused the message itself)."""
     async with db.transaction() as conn:
-        await meetings.finish(conn, notice_id, NoticeState.FAILED, now=now, error=error)
+        await outbox.finish(conn, notice_id, NoticeState.FAILED, now=now, error=error)

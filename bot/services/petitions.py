@@ -9,16 +9,14 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.access import Action, Actor, may
-from bot.domain.models import ChatAccount, MemberStatus, Person, Role, Unit
+from bot.domain.models import MemberStatus, Person, Role
 from bot.domain.petitions import (
     MessagePurpose,
-    MessageState,
     Petition,
-    PetitionMessage,
     PetitionStatus,
     by_urgency,
 )
-from bot.storage import accounts, audit, people, petitions, units
+from bot.storage import audit, people, petitions, units
 from bot.storage.db import Database
 
 CHANNEL = "telegram"
@@ -213,93 +211,3 @@ async def _entries(conn: aiosqlite.Connection, found: list[Petition]) -> tuple[E
             unit = await units.get(conn, petition.unit_id)
             unit_names[petition.unit_id] = unit.name if unit else "?"
     return tuple(Entry(p, names[p.person_id], unit_names[p.unit_id]) for p in found)
-
-
-# Outbox --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One claimed message with everything needed to write and send it."""
-
-    message: PetitionMessage
-    petition: Petition
-    unit: Unit
-    member: Person
-    recipient: Person
-    account: ChatAccount
-    answerer: Person | None
-
-    @property
-    def to_member(self) -> bool:
-        """The message goes to the member who raised the kiến nghị."""
-        return self.recipient.id == self.petition.person_id
-
-
-async def recover(db: Database) -> int:
-    """At start-up: messages claimed by a process that died go back to the queue."""
-    async with db.transaction() as conn:
-        return await petitions.release_claimed(conn)
-
-
-async def claim(db: Database, now: datetime, limit: int) -> list[Delivery]:
-    """Claim waiting messages; ones that need not or cannot go are closed here, not returned."""
-    deliveries = []
-    async with db.transaction() as conn:
-        for message in await petitions.claim_pending(conn, limit):
-            delivery, state, why = await _load(conn, message)
-            if delivery is None:
-                await petitions.finish(conn, message.id, state, now=now, error=why)
-            else:
-                deliveries.append(delivery)
-    return deliveries
-
-
-async def _load(
-    conn: aiosqlite.Connection, message: PetitionMessage
-) -> tuple[Delivery | None, MessageState, str]:
-    petition = await petitions.get(conn, message.petition_id)
-    recipient = await people.get(conn, message.person_id)
-    if petition is None or recipient is None:
-        return None, MessageState.FAILED, "gone"
-    if message.purpose is not MessagePurpose.ANSWERED and not petition.status.is_open:
-        return None, MessageState.SKIPPED, "answered already"
-    account = await accounts.of_person(conn, CHANNEL, recipient.id)
-    if account is None:
-        return None, MessageState.FAILED, "not linked"
-    member = await people.get(conn, petition.person_id)
-    unit = await units.get(conn, petition.unit_id)
-    assert member is not None
-    assert unit is not None
-    answerer = await people.get(conn, petition.answered_by) if petition.answered_by else None
-    delivery = Delivery(message, petition, unit, member, recipient, account, answerer)
-    return delivery, MessageState.SENDING, ""
-
-
-async def sent(db: Database, message_id: int, now: datetime) -> None:
-    """The message reached the chat."""
-    async with db.transaction() as conn:
-        await petitions.finish(conn, message_id, MessageState.SENT, now=now)
-
-
-async def unreachable(db: Database, delivery: Delivery, now: datetime, error: str) -> None:
-    """The person blocked the bot or never opened it: mark them, so the secretary calls."""
-    async with db.transaction() as conn:
-        await petitions.finish(
-            conn, delivery.message.id, MessageState.FAILED, now=now, error=error
-        )
-        await accounts.set_reachable(
-            conn, delivery.account.channel, delivery.account.external_id, False
-        )
-
-
-async def retry_later(db: Database, message_id: int, error: str) -> None:
-    """A passing failure (429, network): the message waits for the next try, never dropped."""
-    async with db.transaction() as conn:
-        await petitions.put_back(conn, message_id, error)
-
-
-async def failed(db: Database, message_id: int, now: datetime, error: str) -> None:
-    """A failure that will not pass by retrying (the Bot API refused the message itself)."""
-    async with db.transaction() as conn:
-        await petitions.finish(conn, message_id, MessageState.FAILED, now=now, error=error)

@@ -116,20 +116,6 @@ async def queue_monthly(db: Database, monthly_day: int, tz: ZoneInfo, now: datet
     return month
 
 
-async def pending_digests(db: Database) -> list[tuple[int, str, str]]:
-    """Monthly digests not yet fully sent: (cadre id, month, state)."""
-    async with db.transaction() as conn:
-        return await reports.pending_digests(conn)
-
-
-async def mark_digest(
-    db: Database, person_id: int, month: str, state: str, now: datetime, error: str = ""
-) -> None:
-    """Record how far a monthly digest got."""
-    async with db.transaction() as conn:
-        await reports.mark_digest(conn, person_id, month, state, now, error)
-
-
 def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The first moment of a month and of the next, in UTC."""
     year, number = (int(p) for p in month.split("-"))

@@ -131,3 +131,21 @@ async def preferred_account(conn: aiosqlite.Connection, person_id: int) -> ChatA
     An account never written from since linking counts as used when it was linked.
     """
     return next((a for a in await all_of_person(conn, person_id) if a.reachable), None)
+
+
+async def preferred_of_people(
+    conn: aiosqlite.Connection, person_ids: Iterable[int]
+) -> dict[int, ChatAccount]:
+    """Where each of these people's messages go: their reachable account used most recently,
+    else (all unreachable) the one used most recently; the unlinked left out."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(
+        _SELECT + f" WHERE person_id IN ({marks}) "
+        "ORDER BY reachable, COALESCE(last_seen_at, linked_at), linked_at, channel",
+        ids,
+    ) as cur:
+        # Later rows win: reachable after unreachable, recent after old, Zalo on a tie.
+        return {account.person_id: account for account in map(_account, await cur.fetchall())}

@@ -1,4 +1,4 @@
-"""Queries over kiến nghị and the outbox of messages about them."""
+"""Queries over kiến nghị and the messages about them (rows of the one outbox)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.meetings import Purpose
 from bot.domain.petitions import (
     MessagePurpose,
     MessageState,
@@ -14,14 +15,18 @@ from bot.domain.petitions import (
     PetitionMessage,
     PetitionStatus,
 )
+from bot.storage import outbox
 from bot.storage._util import dt, maybe_dt, ts
 
 _PETITION = (
     "SELECT id, unit_id, person_id, text, status, created_at, escalated_at, answered_at, "
     "answer, answered_by FROM petitions"
 )
+# Messages about a kiến nghị are outbox rows whose purpose is "petition_<purpose>" and whose
+# ref is the kiến nghị's id.
 _MESSAGE = (
-    "SELECT id, petition_id, person_id, purpose, state, created_at, sent_at FROM petition_messages"
+    "SELECT id, CAST(ref AS INTEGER) AS petition_id, person_id, "
+    "SUBSTR(purpose, 10) AS purpose, state, due_at AS created_at, sent_at FROM notices"
 )
 
 
@@ -133,22 +138,22 @@ async def add_messages(
     purpose: MessagePurpose,
     now: datetime,
 ) -> int:
-    """Write messages to be sent; one already there for the same person and purpose stays."""
-    before = conn.total_changes
-    await conn.executemany(
-        "INSERT INTO petition_messages (petition_id, person_id, purpose, created_at) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(petition_id, pid, purpose.value, ts(now)) for pid in sorted(set(person_ids))],
+    """Queue messages to be sent; one already there for the same person and purpose stays."""
+    return await outbox.add(
+        conn,
+        [
+            outbox.NewMessage(pid, Purpose(f"petition_{purpose.value}"), str(petition_id), now)
+            for pid in sorted(set(person_ids))
+        ],
     )
-    return conn.total_changes - before
 
 
 async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
     """The people a message about this kiến nghị reached (as leaders or cadres)."""
     async with conn.execute(
-        "SELECT DISTINCT person_id FROM petition_messages "
-        "WHERE petition_id = ? AND state = 'sent' AND purpose IN ('new', 'escalated')",
-        (petition_id,),
+        "SELECT DISTINCT person_id FROM notices WHERE ref = ? AND state = 'sent' "
+        "AND purpose IN ('petition_new', 'petition_escalated')",
+        (str(petition_id),),
     ) as cur:
         return {row[0] for row in await cur.fetchall()}
 
@@ -156,49 +161,7 @@ async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
 async def of_petition(conn: aiosqlite.Connection, petition_id: int) -> list[PetitionMessage]:
     """Every message about a kiến nghị, in the order written."""
     async with conn.execute(
-        _MESSAGE + " WHERE petition_id = ? ORDER BY id", (petition_id,)
+        _MESSAGE + " WHERE ref = ? AND purpose LIKE 'petition_%' ORDER BY id",
+        (str(petition_id),),
     ) as cur:
         return [_message(row) for row in await cur.fetchall()]
-
-
-async def claim_pending(conn: aiosqlite.Connection, limit: int) -> list[PetitionMessage]:
-    """Take up to ``limit`` waiting messages, oldest first, marking them as being sent."""
-    async with conn.execute(
-        _MESSAGE + " WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
-    ) as cur:
-        claimed = [_message(row) for row in await cur.fetchall()]
-    await conn.executemany(
-        "UPDATE petition_messages SET state = 'sending' WHERE id = ?", [(m.id,) for m in claimed]
-    )
-    return claimed
-
-
-async def finish(
-    conn: aiosqlite.Connection,
-    message_id: int,
-    state: MessageState,
-    *,
-    now: datetime,
-    error: str = "",
-) -> None:
-    """Record how sending a message ended (sent, failed or skipped)."""
-    await conn.execute(
-        "UPDATE petition_messages SET state = ?, sent_at = ?, error = ? WHERE id = ?",
-        (state.value, ts(now), error[:500], message_id),
-    )
-
-
-async def put_back(conn: aiosqlite.Connection, message_id: int, error: str = "") -> None:
-    """A claimed message goes back to the queue, to be tried again later."""
-    await conn.execute(
-        "UPDATE petition_messages SET state = 'pending', error = ? WHERE id = ?",
-        (error[:500], message_id),
-    )
-
-
-async def release_claimed(conn: aiosqlite.Connection) -> int:
-    """After a restart: messages claimed but never confirmed go back to the queue."""
-    cur = await conn.execute(
-        "UPDATE petition_messages SET state = 'pending' WHERE state = 'sending'"
-    )
-    return cur.rowcount

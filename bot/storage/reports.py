@@ -10,8 +10,9 @@ from decimal import Decimal
 import aiosqlite
 
 from bot.domain.digest import CellMonth
+from bot.domain.meetings import Purpose
 from bot.domain.rules import Attendance
-from bot.storage._util import ts
+from bot.storage import outbox
 
 # Cells and meetings are looked up this many at a time (SQLite's bound parameters are limited).
 _CHUNK = 500
@@ -181,36 +182,14 @@ async def held_figures(
 async def digest_due(
     conn: aiosqlite.Connection, person_ids: list[int], month: str, now: datetime
 ) -> None:
-    """Write the month's digest rows for these cadres (ones already there stay as they are)."""
-    await conn.executemany(
-        "INSERT INTO monthly_digests (person_id, month, created_at) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(pid, month, ts(now)) for pid in person_ids],
-    )
-
-
-async def pending_digests(conn: aiosqlite.Connection) -> list[tuple[int, str, str]]:
-    """Digests not yet fully sent: (person id, month, state)."""
-    async with conn.execute(
-        "SELECT person_id, month, state FROM monthly_digests "
-        "WHERE state IN ('pending', 'text_sent') ORDER BY month, person_id"
-    ) as cur:
-        return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
-
-
-async def mark_digest(
-    conn: aiosqlite.Connection,
-    person_id: int,
-    month: str,
-    state: str,
-    now: datetime,
-    error: str = "",
-) -> None:
-    """Record how far a digest got."""
-    await conn.execute(
-        "UPDATE monthly_digests SET state = ?, sent_at = ?, error = ? "
-        "WHERE person_id = ? AND month = ?",
-        (state, ts(now), error[:500], person_id, month),
+    """Queue the month's digest, text then chart, for these cadres (once per cadre and month)."""
+    await outbox.add(
+        conn,
+        [
+            outbox.NewMessage(pid, purpose, month, now)
+            for pid in person_ids
+            for purpose in (Purpose.MONTHLY, Purpose.MONTHLY_CHART)
+        ],
     )
 
 

@@ -9,9 +9,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import ChiboApp, build_application, running
-from bot.channels.telegram.handlers.digests import deliver_monthly
-from bot.channels.telegram.handlers.notices import deliver_due
+from bot.app import ChiboApp, build_application, deliver_due, plan_now, running
 from bot.config import Config, StorageConfig
 from bot.i18n import Catalogs, Translator
 from bot.services import linking
@@ -277,7 +275,7 @@ async def _room_scenes(
 
     # The monthly digest, on the configured day of the next month.
     clock.moment = datetime(2027, 1, 10, 8, 0, tzinfo=STORY_START.tzinfo)
-    await deliver_monthly(app)
+    await plan_now(app)
     await sim.wait_quiet()
     chart = next((m.photo for m in reversed(cadre.messages) if m.photo is not None), None)
     scene(t._("Báo cáo tháng gửi cấp ủy viên phụ trách, kèm biểu đồ"), cadre)

@@ -75,6 +75,15 @@ class Inbox:
             log.debug("forgot %d handled updates", purged)
 
 
+async def forget_old(db: Database, now: datetime) -> None:
+    """Drop handled updates, and the effects they applied, older than a day."""
+    async with db.transaction() as conn:
+        purged = await inbox.purge(conn, now - KEEP_HANDLED)
+        await applied.forget_before(conn, now - KEEP_HANDLED)
+    if purged:
+        log.debug("forgot %d handled updates", purged)
+
+
 def _payload(update: Update) -> str:
     """The update as JSON text that the database can always store.
 

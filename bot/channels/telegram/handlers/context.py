@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.chat.turn import Core, read_card
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 from bot.config import Config
 from bot.domain.access import Actor
 from bot.domain.scorecard import Card
@@ -28,6 +32,8 @@ class BotData:
         self._rules: Rules | None = None
         self._card: Card | None = None
         self._core: Core | None = None
+        # The engine and the planner, from post_init to post_shutdown.
+        self.runtime: Runtime | None = None
         self.clock: Callable[[], datetime] | None = None
 
     @property

@@ -8,23 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
+from bot.channels.telegram.handlers import notices
 from bot.channels.telegram.handlers.commands import BY_ACTION, not_linked_text, requires
-from bot.channels.telegram.handlers.context import CHANNEL, BotData, ChiboContext
+from bot.channels.telegram.handlers.context import CHANNEL, ChiboContext
 from bot.domain.access import Action, may
 from bot.domain.models import Role
 from bot.domain.petitions import (
     MAX_TEXT,
-    MessagePurpose,
     TextProblem,
     age_days,
     check_text,
@@ -33,7 +31,7 @@ from bot.domain.petitions import (
 )
 from bot.i18n import Translator
 from bot.services import petitions
-from bot.services.petitions import AnswerOutcome, Delivery, Entry, EscalateOutcome, Listing
+from bot.services.petitions import AnswerOutcome, Entry, EscalateOutcome, Listing
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ async def petition_command(update: Update, context: ChiboContext) -> None:
             "khi có trả lời, Trợ lý sẽ nhắn đồng chí ngay tại đây."
         ).format(number=petition.id)
     )
-    await deliver_petition_messages(context.application)
+    notices.wake(context.application)
 
 
 def _text_after_command(text: str) -> str:
@@ -156,7 +154,7 @@ async def escalate_pressed(update: Update, context: ChiboContext) -> None:
             "gửi kiến nghị sẽ được báo."
         ).format(number=petition.id, names=", ".join(c.full_name for c in result.cadres)),
     )
-    await deliver_petition_messages(context.application)
+    notices.wake(context.application)
 
 
 async def answer_reply(update: Update, context: ChiboContext) -> None:
@@ -194,7 +192,7 @@ async def answer_reply(update: Update, context: ChiboContext) -> None:
             number=entry.petition.id, member=entry.member
         )
     )
-    await deliver_petition_messages(context.application)
+    notices.wake(context.application)
 
 
 class _ReplyToAnswerPrompt(filters.MessageFilter):
@@ -374,138 +372,6 @@ def _list_buttons(t: Translator, listing: Listing) -> InlineKeyboardMarkup | Non
 
 def _answer_button(t: Translator, petition_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(t._("✍️ Trả lời"), callback_data=f"{PREFIX}:a:{petition_id}")
-
-
-def render(
-    t: Translator, delivery: Delivery, data: BotData
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of one message about a kiến nghị, in the reader's language."""
-    petition, purpose = delivery.petition, delivery.message.purpose
-    if purpose is MessagePurpose.NEW:
-        text = t._(
-            "📮 Kính gửi đồng chí, đồng chí {member} gửi kiến nghị số {number} tới {unit}:\n"
-            "«{text}»"
-        ).format(
-            member=delivery.member.full_name,
-            number=petition.id,
-            unit=delivery.unit.name,
-            text=petition.text,
-        )
-        escalate = InlineKeyboardButton(
-            t._("⬆️ Chuyển cấp trên"), callback_data=f"{PREFIX}:e:{petition.id}"
-        )
-        return text, InlineKeyboardMarkup([[_answer_button(t, petition.id), escalate]])
-    if purpose is MessagePurpose.ESCALATED:
-        text = t._(
-            "⬆️ Kính gửi đồng chí, {unit} chuyển lên kiến nghị số {number} của đồng chí "
-            "{member}, gửi ngày {date}:\n«{text}»"
-        ).format(
-            unit=delivery.unit.name,
-            number=petition.id,
-            member=delivery.member.full_name,
-            date=t.short_date(petition.created_at.astimezone(data.config.tz).date()),
-            text=petition.text,
-        )
-        return text, InlineKeyboardMarkup([[_answer_button(t, petition.id)]])
-    return _answered_text(t, delivery), None
-
-
-def _answered_text(t: Translator, delivery: Delivery) -> str:
-    petition, answerer = delivery.petition, delivery.answerer
-    answerer_name = answerer.full_name if answerer else "?"
-    if not delivery.to_member:
-        return t._(
-            "✔️ Kiến nghị số {number} của đồng chí {member} ({unit}) đã được đồng chí "
-            "{answerer} trả lời: {answer}"
-        ).format(
-            number=petition.id,
-            member=delivery.member.full_name,
-            unit=delivery.unit.name,
-            answerer=answerer_name,
-            answer=petition.answer or "",
-        )
-    lines = [
-        t._("Kính gửi đồng chí {name},").format(name=delivery.member.full_name),
-        t._("Kiến nghị số {number} của đồng chí đã được trả lời: {answer}").format(
-            number=petition.id, answer=petition.answer or ""
-        ),
-    ]
-    if answerer is not None:
-        lines.append(
-            t._("— Đồng chí {answerer}, {role}.").format(
-                answerer=answerer.full_name, role=t._(answerer.role.label)
-            )
-        )
-    lines.append(t._("Nội dung kiến nghị: «{text}»").format(text=excerpt(petition.text, 200)))
-    return "\n".join(lines)
-
-
-# The outbox ----------------------------------------------------------------------------------
-
-
-async def deliver_petition_messages(app: App, *, at_start: bool = False) -> int:
-    """Send every waiting message about kiến nghị; returns how many went out.
-
-    At start-up (``at_start``) messages a stopped process had claimed go back to the queue
-    first. A passing failure leaves the message waiting and wakes this again later.
-    """
-    data: BotData = app.bot_data
-    if at_start:
-        await petitions.recover(data.db)
-    total = 0
-    retry: timedelta | None = None
-    while retry is None:
-        batch = await petitions.claim(data.db, data.now(), _BATCH)
-        for delivery in batch:
-            outcome = await _send(app, delivery)
-            if isinstance(outcome, timedelta):
-                retry = max(retry or outcome, outcome)
-            else:
-                total += outcome
-        if len(batch) < _BATCH:
-            break
-    if retry is not None and app.job_queue is not None:
-        for job in app.job_queue.get_jobs_by_name(OUTBOX_JOB):
-            job.schedule_removal()
-        app.job_queue.run_once(_outbox_job, retry.total_seconds(), name=OUTBOX_JOB)
-    return total
-
-
-async def _outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await deliver_petition_messages(context.application)
-
-
-async def _send(app: App, delivery: Delivery) -> int | timedelta:
-    """Send one message: 1 if it went, 0 if it never will, or how long to wait to try again."""
-    data: BotData = app.bot_data
-    message_id = delivery.message.id
-    t = data.catalogs.pick(delivery.recipient.language, delivery.account.language_code)
-    text, markup = render(t, delivery, data)
-    try:
-        await app.bot.send_message(int(delivery.account.external_id), text, reply_markup=markup)
-    except RetryAfter as exc:
-        wait = (
-            exc.retry_after
-            if isinstance(exc.retry_after, timedelta)
-            else timedelta(seconds=exc.retry_after)
-        )
-        await petitions.retry_later(data.db, message_id, "429")
-        return wait
-    except Forbidden as exc:
-        await petitions.unreachable(data.db, delivery, data.now(), str(exc))
-        return 0
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            await petitions.unreachable(data.db, delivery, data.now(), str(exc))
-        else:
-            log.error("petition message %s refused by the Bot API: %s", message_id, exc)
-            await petitions.failed(data.db, message_id, data.now(), str(exc))
-        return 0
-    except (NetworkError, TelegramError) as exc:
-        await petitions.retry_later(data.db, message_id, str(exc))
-        return _NETWORK_RETRY
-    await petitions.sent(data.db, message_id, data.now())
-    return 1
 
 
 HANDLERS = [

@@ -1,0 +1,174 @@
+"""The messages the bot starts, written in the reader's language for the delivery engine."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from bot.charts import digest_chart
+from bot.chat.turn import Core
+from bot.domain.acts import AnswerPetition, EscalatePetition
+from bot.domain.digest import CellMonth
+from bot.domain.meetings import Purpose
+from bot.domain.petitions import excerpt
+from bot.i18n import Translator
+from bot.services import reports
+from bot.services.delivery import Render
+from bot.services.outbox import Delivery
+from bot.services.reports import CellReport
+from bot.views.digest import (
+    chart_labels,
+    chart_title,
+    meeting_digest,
+    monthly_caption,
+    monthly_digest,
+)
+from bot.views.meetings import answer_choices, notice_text
+from bot.views.reply import Choice, File, Reply
+from bot.views.rollcall import flag_text, rating_choices, rating_request_text
+
+
+def rendered(t: Translator, report: CellReport) -> CellMonth:
+    """A cell's month with its flags written out in the reader's language."""
+    lines = tuple(
+        flag_text(t, kind, params, name, report.unit).split("\n", 1)[-1]
+        for kind, params, name in report.flags
+    )
+    return dataclasses.replace(report.month, flags=lines)
+
+
+def renderer(core: Core) -> Render:
+    """The engine's way of writing a claimed message, with this core's catalogs and data."""
+
+    async def render(delivery: Delivery) -> list[Reply]:
+        t = core.catalogs.pick(delivery.person.language, delivery.account.language_code)
+        purpose = delivery.notice.purpose
+        if purpose.about_petition:
+            return [petition_message(t, delivery, core)]
+        if purpose is Purpose.MONTHLY:
+            return [Reply(await _monthly_text(core, t, delivery))]
+        if purpose is Purpose.MONTHLY_CHART:
+            return [await _monthly_chart(core, t, delivery)]
+        return [meeting_message(t, delivery, core)]
+
+    return render
+
+
+def meeting_message(t: Translator, delivery: Delivery, core: Core) -> Reply:
+    """A notice, nudge, move, cancellation, rating request, flag or per-meeting digest."""
+    purpose, meeting, unit = delivery.notice.purpose, delivery.meeting, delivery.unit
+    assert meeting is not None
+    assert unit is not None
+    tz = core.rules.tz
+    if purpose is Purpose.RATING:
+        return Reply(rating_request_text(t, meeting, unit, tz), rating_choices(t, meeting.id))
+    if purpose is Purpose.DIGEST:
+        assert delivery.report is not None
+        parent = delivery.parent.name if delivery.parent else None
+        return Reply(meeting_digest(t, rendered(t, delivery.report), parent))
+    if purpose is Purpose.FLAG:
+        assert delivery.flag is not None
+        kind, params, name = delivery.flag
+        return Reply(flag_text(t, kind, params, name, unit))
+    text = notice_text(
+        t,
+        purpose=purpose,
+        meeting=meeting,
+        unit=unit,
+        person=delivery.person,
+        is_cadre=delivery.is_cadre,
+        answer=delivery.answer,
+        tz=tz,
+    )
+    if delivery.is_cadre or purpose is Purpose.CANCELLED:
+        return Reply(text)
+    return Reply(text, answer_choices(t, meeting.id, with_roster=delivery.leads_cell))
+
+
+def petition_message(t: Translator, delivery: Delivery, core: Core) -> Reply:
+    """A kiến nghị to the cell's leaders, escalated to the cadres, or its answer."""
+    news = delivery.petition
+    assert news is not None
+    petition, purpose = news.petition, delivery.notice.purpose
+    answer = Choice(t._("✍️ Trả lời"), AnswerPetition(petition.id))
+    if purpose is Purpose.PETITION_NEW:
+        text = t._(
+            "📮 Kính gửi đồng chí, đồng chí {member} gửi kiến nghị số {number} tới {unit}:\n"
+            "«{text}»"
+        ).format(
+            member=news.member.full_name,
+            number=petition.id,
+            unit=news.unit.name,
+            text=petition.text,
+        )
+        escalate = Choice(t._("⬆️ Chuyển cấp trên"), EscalatePetition(petition.id))
+        return Reply(text, ((answer, escalate),))
+    if purpose is Purpose.PETITION_ESCALATED:
+        text = t._(
+            "⬆️ Kính gửi đồng chí, {unit} chuyển lên kiến nghị số {number} của đồng chí "
+            "{member}, gửi ngày {date}:\n«{text}»"
+        ).format(
+            unit=news.unit.name,
+            number=petition.id,
+            member=news.member.full_name,
+            date=t.short_date(petition.created_at.astimezone(core.rules.tz).date()),
+            text=petition.text,
+        )
+        return Reply(text, ((answer,),))
+    return Reply(_answered_text(t, delivery))
+
+
+def _answered_text(t: Translator, delivery: Delivery) -> str:
+    news = delivery.petition
+    assert news is not None
+    petition, answerer = news.petition, news.answerer
+    answerer_name = answerer.full_name if answerer else "?"
+    if not delivery.to_member:
+        return t._(
+            "✔️ Kiến nghị số {number} của đồng chí {member} ({unit}) đã được đồng chí "
+            "{answerer} trả lời: {answer}"
+        ).format(
+            number=petition.id,
+            member=news.member.full_name,
+            unit=news.unit.name,
+            answerer=answerer_name,
+            answer=petition.answer or "",
+        )
+    lines = [
+        t._("Kính gửi đồng chí {name},").format(name=news.member.full_name),
+        t._("Kiến nghị số {number} của đồng chí đã được trả lời: {answer}").format(
+            number=petition.id, answer=petition.answer or ""
+        ),
+    ]
+    if answerer is not None:
+        lines.append(
+            t._("— Đồng chí {answerer}, {role}.").format(
+                answerer=answerer.full_name, role=t._(answerer.role.label)
+            )
+        )
+    lines.append(t._("Nội dung kiến nghị: «{text}»").format(text=excerpt(petition.text, 200)))
+    return "\n".join(lines)
+
+
+async def _months(core: Core, t: Translator, delivery: Delivery) -> list[CellMonth]:
+    cells = await reports.followed_cells(core.db, delivery.person.id)
+    month = delivery.notice.ref
+    found = await reports.month_reports(core.db, cells, month, core.rules.tz, core.now())
+    return [rendered(t, r) for r in found]
+
+
+async def _monthly_text(core: Core, t: Translator, delivery: Delivery) -> str:
+    months = await _months(core, t, delivery)
+    return monthly_digest(t, delivery.person.full_name, delivery.notice.ref, months)
+
+
+async def _monthly_chart(core: Core, t: Translator, delivery: Delivery) -> Reply:
+    month = delivery.notice.ref
+    cells = await reports.followed_cells(core.db, delivery.person.id)
+    months = await _months(core, t, delivery)
+    trend = await reports.trend(core.db, cells, month, core.rules.tz)
+    # Drawing hundreds of charts must not keep the bot from reading its messages.
+    png = await asyncio.to_thread(
+        digest_chart, months, trend, chart_title(t, month), chart_labels(t)
+    )
+    return Reply(monthly_caption(t, month), file=File(png, f"bao-cao-{month}.png", is_photo=True))

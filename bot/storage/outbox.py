@@ -1,0 +1,143 @@
+"""The outbox: every message the bot starts is a row here before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.meetings import Notice, NoticeState, Purpose
+from bot.storage._util import dt, ts
+from bot.storage.meetings import _NOTICE, _notice
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message not about a meeting, to be sent to a person from `due_at` on."""
+
+    person_id: int
+    purpose: Purpose
+    ref: str
+    due_at: datetime
+
+
+async def add(conn: aiosqlite.Connection, messages: Iterable[NewMessage]) -> int:
+    """Queue messages not about a meeting; one already queued stays as it is."""
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT INTO notices (person_id, purpose, ref, due_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [(m.person_id, m.purpose.value, m.ref, ts(m.due_at)) for m in messages],
+    )
+    return conn.total_changes - before
+
+
+async def queued(
+    conn: aiosqlite.Connection, purposes: Iterable[Purpose], ref: str
+) -> list[Notice]:
+    """Every message of these purposes about `ref` (a kiến nghị, a month)."""
+    wanted = [p.value for p in purposes]
+    marks = ", ".join("?" for _ in wanted)
+    async with conn.execute(
+        _NOTICE + f" WHERE ref = ? AND purpose IN ({marks}) ORDER BY id", (ref, *wanted)
+    ) as cur:
+        return [_notice(row) for row in await cur.fetchall()]
+
+
+async def set_state(
+    conn: aiosqlite.Connection, notice_ids: Sequence[int], state: NoticeState, error: str = ""
+) -> None:
+    """Close waiting messages that no longer need to go (skipped) without sending them."""
+    await conn.executemany(
+        "UPDATE notices SET state = ?, error = ? WHERE id = ? AND state = 'pending'",
+        [(state.value, error, notice_id) for notice_id in notice_ids],
+    )
+
+
+async def claim_due(
+    conn: aiosqlite.Connection, now: datetime, limit: int, skip_people: Iterable[int] = ()
+) -> list[Notice]:
+    """Take up to `limit` due notices, marking them as being sent; none for `skip_people`."""
+    skip = sorted(set(skip_people))
+    others = f" AND person_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
+    async with conn.execute(
+        _NOTICE + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?",
+        (ts(now), *skip, limit),
+    ) as cur:
+        due = [_notice(row) for row in await cur.fetchall()]
+    await conn.executemany(
+        "UPDATE notices SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
+        [(n.id,) for n in due],
+    )
+    return due
+
+
+async def finish(
+    conn: aiosqlite.Connection,
+    notice_id: int,
+    state: NoticeState,
+    *,
+    now: datetime,
+    message_id: str | None = None,
+    error: str = "",
+    channel: str | None = None,
+) -> None:
+    """Record how sending a notice ended (and on which channel it went)."""
+    await conn.execute(
+        "UPDATE notices SET state = ?, sent_at = ?, message_id = ?, error = ?, "
+        "channel = COALESCE(?, channel) WHERE id = ?",
+        (state.value, ts(now), message_id, error[:500], channel, notice_id),
+    )
+
+
+async def sent_many(
+    conn: aiosqlite.Connection, sent: Sequence[tuple[int, str, str]], now: datetime
+) -> None:
+    """Record notices (id, message id, channel) as sent."""
+    await conn.executemany(
+        "UPDATE notices SET state = 'sent', sent_at = ?, message_id = ?, channel = ?, "
+        "error = '' WHERE id = ?",
+        [(ts(now), message_id, channel, notice_id) for notice_id, message_id, channel in sent],
+    )
+
+
+async def postpone(
+    conn: aiosqlite.Connection, notice_id: int, until: datetime, error: str = ""
+) -> None:
+    """Put a notice back in the queue, to be tried again later."""
+    await conn.execute(
+        "UPDATE notices SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
+        (ts(until), error[:500], notice_id),
+    )
+
+
+async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
+    """A claimed notice back to the queue, due as it was; the claim was not a try."""
+    await conn.execute(
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1 "
+        "WHERE id = ? AND state = 'sending'",
+        (notice_id,),
+    )
+
+
+async def release_claimed(conn: aiosqlite.Connection) -> int:
+    """After a restart: notices claimed but never confirmed go back to the queue."""
+    cur = await conn.execute("UPDATE notices SET state = 'pending' WHERE state = 'sending'")
+    return cur.rowcount
+
+
+async def any_due(conn: aiosqlite.Connection, now: datetime) -> bool:
+    """Whether some notice is waiting to go out now."""
+    async with conn.execute(
+        "SELECT 1 FROM notices WHERE state = 'pending' AND due_at <= ? LIMIT 1", (ts(now),)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+    """When the earliest waiting notice is due."""
+    async with conn.execute("SELECT MIN(due_at) FROM notices WHERE state = 'pending'") as cur:
+        row = await cur.fetchone()
+    return dt(row[0]) if row and row[0] else None
