@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot.app import ChiboApp, build_application, running
+from bot.chat import scoring as chat_scoring
+from bot.chat.turn import Turn
 from bot.config import Config
+from bot.services import identity
 from bot.storage.db import Database
 from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import TOKEN, Clock, at_local, changed, deliver, linked, snapshot
@@ -170,3 +173,32 @@ async def test_cadre_following_two_cells_picks_the_meeting_to_score(
     assert f"📊 Chấm điểm — {XOM_10}, 03/12/2026 (cấp trên chấm)" in replies.text
     assert "Tiêu chí 1/" in replies.text
     assert "Tiêu chí 2/" in (await cuong.send("4")).text
+
+
+async def test_numbers_are_points_only_while_a_criterion_is_asked(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """The rule a channel with numbered choices follows: a typed number is points while the
+    card asks a criterion, and a pick of the last offer before, at the summary and after /huy."""
+    an = (await _met(app, sim, invite_codes, clock))[AN]
+    core = app.bot_data.core
+
+    async def reads_numbers() -> bool:
+        actor = await identity.resolve(core.db, "telegram", str(an.telegram_id))
+        turn = Turn(core, "telegram", str(an.telegram_id), actor, core.catalogs.get("vi"))
+        return await chat_scoring.reads_numbers(turn)
+
+    assert not await reads_numbers()
+    await an.send("/chamdiem")
+    assert await reads_numbers()
+    for _ in range(60):  # to the summary
+        last = an.last
+        assert last is not None
+        if "Tổng:" in (last.text or ""):
+            break
+        await an.press(last.labels[0])
+    assert not await reads_numbers()
+    await an.press("↩ Quay lại")
+    assert await reads_numbers()
+    await an.send("/huy")
+    assert not await reads_numbers()

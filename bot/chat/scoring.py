@@ -165,6 +165,18 @@ async def typed_points(turn: Turn, text: str) -> Replies | None:
     return [_card(turn, sheet)]
 
 
+async def reads_numbers(turn: Turn) -> bool:
+    """Whether a number typed now is points for the card being filled (so a channel that
+    numbers its choices must not read it as a pick of its last offer)."""
+    actor = turn.actor
+    if actor is None:
+        return False
+    active = await scoring.active(turn.db, actor.person.id, turn.now())
+    if active is None or not await _allowed(turn, *active):
+        return False
+    return await scoring.asks_points(turn.db, turn.core.card, actor.person.id, turn.now())
+
+
 async def set_aside(turn: Turn) -> str | None:
     """/huy: typed text is no longer read as points; the card keeps its points, unconfirmed."""
     if turn.actor is None:

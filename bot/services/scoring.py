@@ -198,6 +198,20 @@ async def active(db: Database, scorer_id: int, now: datetime) -> tuple[int, str]
     return (found.meeting_id, found.board) if found else None
 
 
+async def asks_points(db: Database, card: Card, scorer_id: int, now: datetime) -> bool:
+    """Whether this person's open card is asking a criterion (a typed number is its points)."""
+    async with db.transaction() as conn:
+        found = await scores.open_card(conn, scorer_id, now - SESSION_IDLE)
+        if found is None:
+            return False
+        meeting = await meetings.get(conn, found.meeting_id)
+        if meeting is None or not may_score(meeting):
+            return False
+        state = await scores.card_state(conn, found.meeting_id, found.board)
+    asked = len(card.applicable(thematic_part(meeting.kind)))
+    return state is not None and not state.confirmed and state.position < asked
+
+
 async def set_aside(db: Database, scorer_id: int, now: datetime) -> bool:
     """Stop reading this person's typed text as points (/huy); the card keeps its points and
     stays unconfirmed. Whether a card was open."""
