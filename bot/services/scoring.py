@@ -177,11 +177,13 @@ async def confirm(
             return sheet
         await scores.confirm(conn, meeting_id, board, sheet.total, sheet.grade.name, now)
         if board == SELF:
-            await _digest_due_now(conn, meeting_id, now)
+            await _make_meeting_digest_due(conn, meeting_id, now)
         return await _sheet(conn, card, meeting, board, hints)
 
 
-async def _digest_due_now(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> None:
+async def _make_meeting_digest_due(
+    conn: aiosqlite.Connection, meeting_id: int, now: datetime
+) -> None:
     """The cadres' per-meeting digest waited for the cell's own score: it can go now."""
     # Left here on purpose: the outbox (notices) is being replaced by one delivery engine.
     await conn.execute(
