@@ -161,15 +161,3 @@ async def set_aside(
         "UPDATE score_cards SET updated_at = ? WHERE meeting_id = ? AND board = ?",
         (ts(as_of), meeting_id, board),
     )
-
-
-async def confirmed_totals(
-    conn: aiosqlite.Connection, meeting_id: int
-) -> dict[str, tuple[str, str]]:
-    """Confirmed totals and grades of a meeting, by column."""
-    async with conn.execute(
-        "SELECT board, total, grade FROM score_cards WHERE meeting_id = ? "
-        "AND confirmed_at IS NOT NULL",
-        (meeting_id,),
-    ) as cur:
-        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}
