@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import aiosqlite
 
-from bot.domain.meetings import Meeting, Purpose
+from bot.domain.meetings import Meeting, MeetingKind, MeetingStatus, Purpose
 from bot.domain.models import Unit
 from bot.domain.rules import Attendance, longest_excused_streak
 from bot.domain.scorecard import (
@@ -22,8 +22,8 @@ from bot.domain.scorecard import (
 )
 from bot.domain.scorecard import total as card_total
 from bot.services.meetings import Rules
-from bot.storage import meetings, people, rollcall, units
-from bot.storage._util import ts
+from bot.storage import applied, meetings, outbox, people, rollcall, units
+from bot.storage import scoring as scores
 from bot.storage.db import Database
 
 SELF = "self"
@@ -57,14 +57,18 @@ class Sheet:
 async def latest_closed(db: Database, unit_id: int, now: datetime) -> Meeting | None:
     """The cell's most recent monthly meeting whose roll-call is closed (within 60 days)."""
     async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT id FROM meetings WHERE unit_id = ? AND kind <> 'committee' "
-            "AND rollcall_closed_at IS NOT NULL AND starts_at >= ? "
-            "ORDER BY starts_at DESC LIMIT 1",
-            (unit_id, ts(now - timedelta(days=60))),
-        ) as cur:
-            row = await cur.fetchone()
-        return await meetings.get(conn, row[0]) if row else None
+        found = await scores.latest_closed(conn, unit_id, now - timedelta(days=60))
+        return await meetings.get(conn, found) if found is not None else None
+
+
+def may_score(meeting: Meeting | None) -> bool:
+    """Whether a meeting can be scored at all: a cell's meeting, held, its roll-call closed."""
+    return (
+        meeting is not None
+        and meeting.kind is not MeetingKind.COMMITTEE
+        and meeting.status is MeetingStatus.SCHEDULED
+        and meeting.rollcall_closed_at is not None
+    )
 
 
 async def open_sheet(
@@ -81,21 +85,8 @@ async def open_sheet(
         meeting = await meetings.get(conn, meeting_id)
         assert meeting is not None
         hints = suggest(card, await _evidence(conn, meeting, rules))
-        await conn.execute(
-            "INSERT INTO score_cards (meeting_id, board, scorer_id, updated_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (meeting_id, board, scorer_id, ts(now)),
-        )
-        await conn.execute(
-            "UPDATE score_cards SET scorer_id = ?, updated_at = ? "
-            "WHERE meeting_id = ? AND board = ?",
-            (scorer_id, ts(now), meeting_id, board),
-        )
-        await conn.executemany(
-            "INSERT INTO scores (meeting_id, board, criterion, points) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(meeting_id, board, code, str(s.points)) for code, s in hints.items()],
-        )
+        await scores.take_card(conn, meeting_id, board, scorer_id, now)
+        await scores.prefill(conn, meeting_id, board, {c: s.points for c, s in hints.items()})
         return await _sheet(conn, card, meeting, board, hints)
 
 
@@ -106,16 +97,8 @@ async def _sheet(
     board: str,
     hints: dict[str, Suggestion],
 ) -> Sheet:
-    async with conn.execute(
-        "SELECT criterion, points FROM scores WHERE meeting_id = ? AND board = ?",
-        (meeting.id, board),
-    ) as cur:
-        points = {r[0]: Decimal(r[1]) for r in await cur.fetchall()}
-    async with conn.execute(
-        "SELECT position, confirmed_at FROM score_cards WHERE meeting_id = ? AND board = ?",
-        (meeting.id, board),
-    ) as cur:
-        row = await cur.fetchone()
+    points = await scores.points(conn, meeting.id, board)
+    state = await scores.card_state(conn, meeting.id, board)
     thematic = thematic_part(meeting.kind)
     criteria = card.applicable(thematic)
     unit = await units.get(conn, meeting.unit_id)
@@ -129,12 +112,17 @@ async def _sheet(
         criteria=criteria,
         points=points,
         suggestions=hints,
-        position=min(row[0] if row else 0, len(criteria)),
-        confirmed=bool(row and row[1]),
+        position=min(state.position if state else 0, len(criteria)),
+        confirmed=bool(state and state.confirmed),
         total=total,
         grade=card.grade(total, out_of),
         out_of=out_of,
     )
+
+
+def _effect(meeting_id: int, board: str) -> str:
+    """The name of a step on a card, so a replayed update never takes a second step."""
+    return f"score:{meeting_id}:{board}"
 
 
 async def give(
@@ -147,22 +135,15 @@ async def give(
     rules: Rules,
     now: datetime,
 ) -> Sheet:
-    """Record points for a criterion and move to the next one."""
+    """Record points for a criterion and move to the next one (once per update)."""
     async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO scores (meeting_id, board, criterion, points) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (meeting_id, board, criterion) DO UPDATE SET points = excluded.points",
-            (meeting_id, board, code, str(points)),
-        )
         meeting = await meetings.get(conn, meeting_id)
         assert meeting is not None
-        criteria = card.applicable(thematic_part(meeting.kind))
-        index = next((i for i, c in enumerate(criteria) if c.code == code), 0)
-        await conn.execute(
-            "UPDATE score_cards SET position = ?, confirmed_at = NULL, updated_at = ? "
-            "WHERE meeting_id = ? AND board = ?",
-            (index + 1, ts(now), meeting_id, board),
-        )
+        if await applied.first_time(conn, _effect(meeting_id, board), now):
+            await scores.give(conn, meeting_id, board, code, points)
+            criteria = card.applicable(thematic_part(meeting.kind))
+            index = next((i for i, c in enumerate(criteria) if c.code == code), 0)
+            await scores.move_to(conn, meeting_id, board, index + 1, now)
         hints = suggest(card, await _evidence(conn, meeting, rules))
         return await _sheet(conn, card, meeting, board, hints)
 
@@ -170,14 +151,10 @@ async def give(
 async def back(
     db: Database, card: Card, meeting_id: int, board: str, rules: Rules, now: datetime
 ) -> Sheet:
-    """Go back one criterion."""
+    """Go back one criterion (once per update)."""
     async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE score_cards "
-            "SET position = CASE WHEN position > 0 THEN position - 1 ELSE 0 END, "
-            "confirmed_at = NULL, updated_at = ? WHERE meeting_id = ? AND board = ?",
-            (ts(now), meeting_id, board),
-        )
+        if await applied.first_time(conn, _effect(meeting_id, board), now):
+            await scores.step_back(conn, meeting_id, board, now)
         meeting = await meetings.get(conn, meeting_id)
         assert meeting is not None
         hints = suggest(card, await _evidence(conn, meeting, rules))
@@ -195,33 +172,47 @@ async def confirm(
         sheet = await _sheet(conn, card, meeting, board, hints)
         if any(c.code not in sheet.points for c in sheet.criteria):
             return None
-        await conn.execute(
-            "UPDATE score_cards SET total = ?, grade = ?, confirmed_at = ?, updated_at = ? "
-            "WHERE meeting_id = ? AND board = ?",
-            (str(sheet.total), sheet.grade.name, ts(now), ts(now), meeting_id, board),
-        )
+        if not await applied.first_time(conn, _effect(meeting_id, board), now):
+            return sheet
+        await scores.confirm(conn, meeting_id, board, sheet.total, sheet.grade.name, now)
         if board == SELF:
-            # The cadres' digest was waiting for this score: it can go now.
-            await conn.execute(
-                "UPDATE notices SET due_at = ? WHERE meeting_id = ? AND purpose = 'digest' "
-                "AND state = 'pending'",
-                (ts(now), meeting_id),
-            )
+            # The cadres' per-meeting digest waited for the cell's own score: it goes now.
+            await outbox.make_due(conn, meeting_id, Purpose.DIGEST, now)
         return await _sheet(conn, card, meeting, board, hints)
 
 
 async def active(db: Database, scorer_id: int, now: datetime) -> tuple[int, str] | None:
     """The card this person is filling right now, if any (so typed points go to it)."""
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT meeting_id, board FROM score_cards WHERE scorer_id = ? "
-            "AND confirmed_at IS NULL AND updated_at >= ? ORDER BY updated_at DESC LIMIT 1",
-            (scorer_id, ts(now - SESSION_IDLE)),
-        ) as cur,
-    ):
-        row = await cur.fetchone()
-    return (row[0], row[1]) if row else None
+    async with db.transaction() as conn:
+        found = await scores.open_card(conn, scorer_id, now - SESSION_IDLE)
+    return (found.meeting_id, found.board) if found else None
+
+
+async def asks_points(db: Database, card: Card, scorer_id: int, now: datetime) -> bool:
+    """Whether this person's open card is asking a criterion (a typed number is its points)."""
+    async with db.transaction() as conn:
+        found = await scores.open_card(conn, scorer_id, now - SESSION_IDLE)
+        if found is None:
+            return False
+        meeting = await meetings.get(conn, found.meeting_id)
+        if meeting is None or not may_score(meeting):
+            return False
+        state = await scores.card_state(conn, found.meeting_id, found.board)
+    asked = len(card.applicable(thematic_part(meeting.kind)))
+    return state is not None and not state.confirmed and state.position < asked
+
+
+async def set_aside(db: Database, scorer_id: int, now: datetime) -> bool:
+    """Stop reading this person's typed text as points (/huy); the card keeps its points and
+    stays unconfirmed. Whether a card was open."""
+    async with db.transaction() as conn:
+        found = await scores.open_card(conn, scorer_id, now - SESSION_IDLE)
+        if found is None:
+            return False
+        await scores.set_aside(
+            conn, found.meeting_id, found.board, now - SESSION_IDLE - timedelta(seconds=1)
+        )
+    return True
 
 
 async def _evidence(conn: aiosqlite.Connection, meeting: Meeting, rules: Rules) -> Evidence:
@@ -237,12 +228,7 @@ async def _evidence(conn: aiosqlite.Connection, meeting: Meeting, rules: Rules) 
     )
     streak = max((longest_excused_streak(records, pid, local.year) for pid in marks), default=0)
     members = {p.id for p in await people.in_unit(conn, meeting.unit_id)}
-    async with conn.execute(
-        "SELECT DISTINCT person_id FROM notices WHERE meeting_id = ? AND purpose = ? "
-        "AND state = 'sent'",
-        (meeting.id, Purpose.NOTICE.value),
-    ) as cur:
-        told = {r[0] for r in await cur.fetchall()}
+    told = await outbox.told(conn, meeting.id, Purpose.NOTICE)
     return Evidence(
         duration_minutes=meeting.duration_minutes,
         minimum_minutes=meeting.kind.minimum_minutes or 90,
@@ -252,16 +238,3 @@ async def _evidence(conn: aiosqlite.Connection, meeting: Meeting, rules: Rules) 
         notice_sent_to_members=bool(told & members),
         notice_sent_to_cadre=bool(told - members),
     )
-
-
-async def column_totals(db: Database, meeting_id: int) -> dict[str, tuple[str, str]]:
-    """Confirmed totals and grades by column."""
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT board, total, grade FROM score_cards WHERE meeting_id = ? "
-            "AND confirmed_at IS NOT NULL",
-            (meeting_id,),
-        ) as cur,
-    ):
-        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}

@@ -141,3 +141,23 @@ async def next_due(conn: aiosqlite.Connection) -> datetime | None:
     async with conn.execute("SELECT MIN(due_at) FROM notices WHERE state = 'pending'") as cur:
         row = await cur.fetchone()
     return dt(row[0]) if row and row[0] else None
+
+
+async def make_due(
+    conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose, now: datetime
+) -> None:
+    """Waiting messages of this purpose about a meeting go now rather than later."""
+    await conn.execute(
+        "UPDATE notices SET due_at = ? WHERE meeting_id = ? AND purpose = ? AND state = 'pending'",
+        (ts(now), meeting_id, purpose.value),
+    )
+
+
+async def told(conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose) -> set[int]:
+    """The people a message of this purpose about the meeting reached."""
+    async with conn.execute(
+        "SELECT DISTINCT person_id FROM notices WHERE meeting_id = ? AND purpose = ? "
+        "AND state = 'sent'",
+        (meeting_id, purpose.value),
+    ) as cur:
+        return {row[0] for row in await cur.fetchall()}

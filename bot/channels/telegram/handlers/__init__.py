@@ -22,7 +22,6 @@ from bot.channels.telegram.handlers import (
     petitions,
     ratings,
     rollcall,
-    scoring,
     start,
 )
 
@@ -40,7 +39,6 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *members.HANDLERS,
         *meetings.HANDLERS,
         *rollcall.HANDLERS,
-        *scoring.HANDLERS,
         *digests.HANDLERS,
         *me.HANDLERS,
         *export.HANDLERS,

@@ -7,7 +7,6 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import chat
 from bot.channels.telegram import codec, render
-from bot.channels.telegram.handlers import scoring as scoring_handlers
 from bot.channels.telegram.handlers.context import CHANNEL, ChiboContext
 from bot.chat.turn import Turn
 
@@ -80,9 +79,6 @@ async def on_text(update: Update, context: ChiboContext) -> None:
     """Free text: the first reader that takes it answers."""
     message = update.effective_message
     assert message is not None
-    # TODO(seam): the scorecard's typed points move into the conversation with scoring.
-    if await scoring_handlers.take_text(message, context):
-        return
     replies = await chat.text(turn_of(update, context), message.text or "")
     if replies is None:
         replies = []
