@@ -310,7 +310,34 @@ def render_report(t: Translator, org_file: Path, report: ImportReport) -> str:
     }
     for change in report.people_changed:
         fields = ", ".join(field_names[f] for f in change.fields)
+        if change.role_before is not None and change.role_after is not None:
+            fields += " " + t._("({before} → {after})").format(
+                before=t._(change.role_before.label), after=t._(change.role_after.label)
+            )
         lines.append(f"    - {change.name} ({change.unit}): {fields}")
+    if report.moved:
+        lines.append(t._("  Chuyển sinh hoạt sang chi bộ khác: {n}").format(n=len(report.moved)))
+        for move in report.moved:
+            lines.append(
+                "    - "
+                + t._("{name}: chuyển từ {old} sang {new}").format(
+                    name=move.name, old=move.old_unit, new=move.new_unit
+                )
+            )
+    if report.dropped:
+        lines.append(
+            t._(
+                "  Không còn trong tệp (thôi mọi quyền bí thư, phó bí thư, chi ủy viên, "
+                "phụ trách; ghi là «đã chuyển sinh hoạt»): {n}"
+            ).format(n=len(report.dropped))
+        )
+        for dropped in report.dropped:
+            lines.append(
+                "    - "
+                + t._("{name} ({unit}), trước là {role}").format(
+                    name=dropped.name, unit=dropped.unit, role=t._(dropped.role_before.label)
+                )
+            )
     lines.append(t._("  Không đổi: {n}").format(n=report.people_unchanged))
     if report.not_in_file:
         lines.append(
