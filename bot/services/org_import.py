@@ -133,7 +133,7 @@ async def import_org_file(
             org.rows,
             unit_ids,
             unit_paths,
-            await people.everyone(conn),
+            await people.everyone_keyed(conn),
             await people.all_followed(conn),
             report,
         )
@@ -234,44 +234,51 @@ def _plan_people(
     rows: Sequence[OrgRow],
     unit_ids: dict[UnitPath, int],
     unit_paths: dict[int, str],
-    everyone: Sequence[Person],
+    keyed: Sequence[tuple[Person, str]],
     followed: dict[int, frozenset[int]],
     report: ImportReport,
 ) -> _Plan:
     """Match every row to a person (same unit and name, or a move), note every difference."""
-    by_slot = {(p.unit_id, fold(p.full_name)): p for p in everyone}
-    slots = [(unit_ids[row.unit], fold(row.name)) for row in rows]
+    everyone = [person for person, _key in keyed]
+    by_slot = {(p.unit_id, key): p for p, key in keyed}
+    slots = [(unit_ids[row.unit], row.name_key) for row in rows]
     in_file = set(slots)
     covered = _covered(rows, unit_ids)
     new_rows = [i for i, slot in enumerate(slots) if slot not in by_slot]
-    left = [
-        p
-        for p in everyone
-        if p.unit_id in covered and (p.unit_id, fold(p.full_name)) not in in_file
-    ]
+    left = [p for p, key in keyed if p.unit_id in covered and (p.unit_id, key) not in in_file]
     plan = _Plan(row_people=[None] * len(rows))
     moves = _pair_moves(rows, slots, new_rows, left, unit_paths, plan.errors)
     for index, (row, slot) in enumerate(zip(rows, slots, strict=True)):
         current = by_slot.get(slot) or moves.get(index)
-        follows = {unit_ids[path] for path in row.follows}
+        follows = {unit_ids[path] for path in row.follows} if row.follows else set()
         if current is None:
-            plan.new.append(people.NewPerson(row.name, row.phone, slot[0], row.role, row.status))
+            plan.new.append(
+                people.NewPerson(row.name, row.phone, slot[0], row.role, row.status, row.name_key)
+            )
             plan.new_rows.append(index)
             report.people_added.append(f"{row.name} ({unit_paths[slot[0]]})")
             continue
-        wanted = dataclasses.replace(
-            current,
-            full_name=row.name,
-            phone=row.phone,
-            unit_id=slot[0],
-            role=row.role,
-            status=row.status,
-        )
-        plan.row_people[index] = wanted
-        changed = [f for f in _FIELDS if getattr(current, f) != getattr(wanted, f)]
-        if wanted.unit_id != current.unit_id or changed:
+        if (
+            current.full_name == row.name
+            and current.phone == row.phone
+            and current.unit_id == slot[0]
+            and current.role is row.role
+            and current.status is row.status
+        ):
+            wanted, changed = current, []  # the common case of a re-import, kept cheap
+        else:
+            wanted = dataclasses.replace(
+                current,
+                full_name=row.name,
+                phone=row.phone,
+                unit_id=slot[0],
+                role=row.role,
+                status=row.status,
+            )
+            changed = [f for f in _FIELDS if getattr(current, f) != getattr(wanted, f)]
             plan.updated.append(wanted)
-        if set(followed.get(current.id, ())) != follows:
+        plan.row_people[index] = wanted
+        if followed.get(current.id, frozenset()) != follows:
             plan.follows[current.id] = follows
             changed.append("follows")
         if wanted.unit_id != current.unit_id:

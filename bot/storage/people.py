@@ -190,6 +190,31 @@ class NewPerson:
     unit_id: int
     role: Role
     status: MemberStatus
+    name_key: str  # fold(full_name), which the caller has already computed
+
+
+async def everyone_keyed(conn: aiosqlite.Connection) -> list[tuple[Person, str]]:
+    """Every person with the name key their membership is stored under, in id order."""
+    async with conn.execute(
+        "SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status, m.name_key "
+        "FROM people p JOIN memberships m ON m.person_id = p.id ORDER BY p.id"
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        (
+            Person(
+                id=row[0],
+                full_name=row[1],
+                phone=row[2],
+                unit_id=row[4],
+                role=Role(row[5]),
+                status=MemberStatus(row[6]),
+                language=row[3],
+            ),
+            row[7],
+        )
+        for row in rows
+    ]
 
 
 async def insert_many(
@@ -221,7 +246,10 @@ async def insert_many(
     await conn.executemany(
         "INSERT INTO memberships (person_id, unit_id, role, status, name_key) "
         "VALUES (?, ?, ?, ?, ?)",
-        [(p.id, p.unit_id, p.role.value, p.status.value, fold(p.full_name)) for p in added],
+        [
+            (p.id, p.unit_id, p.role.value, p.status.value, n.name_key)
+            for p, n in zip(added, new, strict=True)
+        ],
     )
     return added
 
