@@ -398,3 +398,26 @@ async def test_ambiguous_move_is_refused(config: Config, tmp_path: Path) -> None
     report = await seed(config, later)
     assert [(e.line, e.params["name"]) for e in report.errors] == [(5, "Lê Văn Tư")]
     assert await _counts(config) == (4, 5)
+
+
+def test_cli_report_greets_nobody_by_an_empty_name(tmp_path: Path) -> None:
+    """`chibo report` prints the digest without "Kính gửi đồng chí ," (it is for no one)."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
+    assert _chibo("import", str(sample_org_file()), "--config", str(config_file)).returncode == 0
+    for extra in ((), ("--unit", "Chi bộ xóm 9")):
+        done = _chibo("report", "--month", "10/2026", *extra, "--config", str(config_file))
+        assert done.returncode == 0, done.stderr
+        assert "BÁO CÁO SINH HOẠT CHI BỘ THÁNG" in done.stdout
+        assert "Kính gửi đồng chí ," not in done.stdout
+        assert "Kính gửi đồng chí Chi bộ" not in done.stdout
+
+
+def test_cli_report_with_a_unit_name_over_the_limit_says_too_long(tmp_path: Path) -> None:
+    """`chibo report --unit` with a name past the limit is told it is too long, not unknown."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
+    done = _chibo("report", "--unit", "Chi bộ " * 300, "--config", str(config_file))
+    assert done.returncode == 2
+    assert "quá dài" in done.stderr
+    assert "Không có đơn vị nào" not in done.stderr
