@@ -16,7 +16,8 @@ from bot.config import Config
 from bot.demo.run import sample_org_file
 from bot.domain.access import Action, may
 from bot.domain.models import MemberStatus, Role
-from bot.services import identity, linking
+from bot.services import identity, linking, rollcall
+from bot.services.meetings import Rules, ensure_upcoming
 from bot.services.org_import import Dropped, Move
 from bot.storage import people, units
 from bot.storage.db import Database
@@ -421,3 +422,35 @@ def test_cli_report_with_a_unit_name_over_the_limit_says_too_long(tmp_path: Path
     assert done.returncode == 2
     assert "quá dài" in done.stderr
     assert "Không có đơn vị nào" not in done.stderr
+
+
+async def test_demoted_committee_member_loses_the_delegated_roll_call(
+    config: Config, tmp_path: Path
+) -> None:
+    """A committee member delegated the roll-call and re-imported as a member cannot take it."""
+    first = await seed(config)
+    db = await Database.open(config.storage.path)  # the running bot's connection
+    try:
+        await linking.link_account(
+            db,
+            channel="telegram",
+            external_id="7",
+            code={r.name: r.code for r in first.invites}["Vũ Văn Hùng"],
+            language_code="vi",
+            now=START,
+        )
+        hung = await identity.resolve(db, "telegram", "7")
+        assert hung is not None
+        planned = await ensure_upcoming(db, Rules.from_config(config), START)
+        meeting = next(m for m in planned if m.unit_id == hung.unit.id)
+        await rollcall.delegate(db, meeting.id, hung.person.id)
+        assert await rollcall.may_take(db, hung, meeting)
+        edited = _edited(
+            tmp_path, (f"{XOM_9},Vũ Văn Hùng,", f"{XOM_9},Vũ Văn Hùng,đảng viên,0978123456,,")
+        )
+        assert (await seed(config, edited)).ok
+        hung = await identity.resolve(db, "telegram", "7")
+        assert hung is not None
+        assert not await rollcall.may_take(db, hung, meeting)
+    finally:
+        await db.close()

@@ -142,6 +142,15 @@ async def import_org_file(
         await units.insert_many(conn, added_units, now=now)
         report.units_added = [u.path for u in added_units]
         await people.update_many(conn, plan.updated, now=now)
+        # A roll-call delegation is a committee member's right: it ends with the role.
+        await people.end_open_delegations(
+            conn,
+            [
+                p.id
+                for p in plan.updated
+                if p.role not in _DELEGABLE or p.status is MemberStatus.TRANSFERRED
+            ],
+        )
         added = await people.insert_many(conn, plan.new, now=now)
         for index, newcomer in zip(plan.new_rows, added, strict=True):
             plan.row_people[index] = newcomer
@@ -228,6 +237,7 @@ class _Plan:
 
 
 _FIELDS = ("full_name", "phone", "role", "status")
+_DELEGABLE = (Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE)
 
 
 def _plan_people(

@@ -324,3 +324,13 @@ async def insert_invites(
         "INSERT INTO invites (code, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
         [(code, pid, ts(now), ts(expires_at)) for pid, code in codes.items()],
     )
+
+
+async def end_open_delegations(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> None:
+    """Withdraw these people's roll-call delegations for meetings whose roll-call is open."""
+    # Delegations of meetings already closed are the record of who took the roll-call.
+    await conn.executemany(
+        "DELETE FROM delegates WHERE person_id = ? AND meeting_id IN "
+        "(SELECT id FROM meetings WHERE rollcall_closed_at IS NULL)",
+        [(person_id,) for person_id in person_ids],
+    )
