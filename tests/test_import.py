@@ -454,3 +454,21 @@ async def test_demoted_committee_member_loses_the_delegated_roll_call(
         assert not await rollcall.may_take(db, hung, meeting)
     finally:
         await db.close()
+
+
+async def test_file_for_the_new_cell_alone_moves_a_member_with_the_same_phone(
+    config: Config, tmp_path: Path
+) -> None:
+    """A file listing only xóm 10 moves Bình there when her name and phone match."""
+    await seed(config)
+    lines = sample_org_file().read_text(encoding="utf-8").splitlines()
+    xom_10 = [line for line in lines if line.startswith(f"{XOM_10},")]
+    one_cell = tmp_path / "xom10.csv"
+    one_cell.write_text(
+        "\n".join([lines[0], *xom_10, f"{XOM_10},Trần Thị Bình,đảng viên,0365123789,,"]) + "\n",
+        encoding="utf-8",
+    )
+    report = await seed(config, one_cell)
+    assert report.moved == [Move("Trần Thị Bình", XOM_9, XOM_10)]
+    assert not report.people_added
+    assert await _counts(config) == (4, 28)

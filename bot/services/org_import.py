@@ -5,7 +5,8 @@ cadre rows, when the file also lists cells below it) is *covered*, and its rows 
 whole of that unit. Someone in a covered unit whose name is not in the file
 has left it: either they moved (their name appears in exactly one other unit of the same file,
 with the same phone when both phones are given), or they are no longer a member there (every
-leader right ends at once and their status becomes "đã chuyển sinh hoạt"). Units the file does
+leader right ends at once and their status becomes "đã chuyển sinh hoạt"). A member of a cell
+the file does not cover moves only on the same name and the same phone. Units the file does
 not mention are left alone, so a file for one cell, or one listing a single new cadre, changes
 nothing elsewhere. The whole file is applied in one transaction with a handful of statements
 (read everything once, write with executemany), so a bad row applies nothing.
@@ -14,7 +15,7 @@ nothing elsewhere. The whole file is applied in one transaction with a handful o
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -258,6 +259,7 @@ def _plan_people(
     left = [p for p, key in keyed if p.unit_id in covered and (p.unit_id, key) not in in_file]
     plan = _Plan(row_people=[None] * len(rows))
     moves = _pair_moves(rows, slots, new_rows, left, unit_paths, plan.errors)
+    moves.update(_moves_from_elsewhere(rows, slots, new_rows, moves, keyed, covered, in_file))
     for index, (row, slot) in enumerate(zip(rows, slots, strict=True)):
         current = by_slot.get(slot) or moves.get(index)
         follows = {unit_ids[path] for path in row.follows} if row.follows else set()
@@ -353,6 +355,44 @@ def _drop(
     if follows:
         plan.follows[person.id] = set()
     report.dropped.append(Dropped(person.full_name, unit_paths[person.unit_id], person.role))
+
+
+def _moves_from_elsewhere(
+    rows: Sequence[OrgRow],
+    slots: Sequence[tuple[int, str]],
+    new_rows: Sequence[int],
+    moves: dict[int, Person],
+    keyed: Sequence[tuple[Person, str]],
+    covered: set[int],
+    in_file: set[tuple[int, str]],
+) -> dict[int, Person]:
+    """Members of cells this file does not cover who appear in a cell it does: same phone.
+
+    A file for the new cell alone then moves the person too. Only the same name *and* the
+    same phone, unique on both sides, count (namesakes are common), and only between cells:
+    a cadre row is never taken for a member of some cell.
+    """
+    waiting = [
+        i for i in new_rows if i not in moves and rows[i].phone and rows[i].role is not Role.CADRE
+    ]
+    if not waiting:
+        return {}
+    outside: dict[tuple[str, str | None], list[Person]] = defaultdict(list)
+    for person, key in keyed:
+        if (
+            person.unit_id not in covered
+            and person.phone
+            and person.role is not Role.CADRE
+            and (person.unit_id, key) not in in_file
+        ):
+            outside[(key, person.phone)].append(person)
+    asked = Counter((slots[i][1], rows[i].phone) for i in waiting)
+    found: dict[int, Person] = {}
+    for index in waiting:
+        wanted = (slots[index][1], rows[index].phone)
+        if asked[wanted] == 1 and len(outside.get(wanted, ())) == 1:
+            found[index] = outside[wanted][0]
+    return found
 
 
 def _pair_moves(
