@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -471,4 +472,22 @@ async def test_file_for_the_new_cell_alone_moves_a_member_with_the_same_phone(
     report = await seed(config, one_cell)
     assert report.moved == [Move("Trần Thị Bình", XOM_9, XOM_10)]
     assert not report.people_added
+    assert await _counts(config) == (4, 28)
+
+
+async def test_reimport_in_other_case_and_nfd_is_the_same_cells(
+    config: Config, tmp_path: Path
+) -> None:
+    """The sample again with its unit paths lower-cased and in NFD changes nothing."""
+    await seed(config)
+    text = sample_org_file().read_text(encoding="utf-8")
+    header, body = text.split("\n", 1)
+    other = tmp_path / "other.csv"
+    other.write_text(
+        header + "\n" + unicodedata.normalize("NFD", body.replace("Chi bộ xóm", "chi bộ XÓM")),
+        encoding="utf-8",
+    )
+    report = await seed(config, other)
+    assert report.ok, report.errors
+    assert not report.changed_anything
     assert await _counts(config) == (4, 28)

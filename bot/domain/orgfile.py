@@ -105,7 +105,7 @@ class OrgRow:
     status: MemberStatus
     follows: tuple[UnitPath, ...]
     # The name as compared: without diacritics or case (computed once, for big files).
-    name_key: str = ""
+    name_key: str
 
 
 @dataclass(frozen=True)
@@ -488,7 +488,7 @@ class _Draft:
     phone: str | None
     status: MemberStatus
     follows: tuple[UnitPath, ...]
-    name_key: str = ""
+    name_key: str
 
     def row(self) -> OrgRow:
         # Only called on rows without errors, where both are present.
