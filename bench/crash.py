@@ -11,7 +11,7 @@ from bench.harness import wait_until
 from bench.scenario import Org, Run, finish, new_run
 from bench.storm import ATTEND, Sent, answered, restart
 from bench.wave import until_complete
-from bot.simulator import Faults, SentMessage
+from chibo_devtools.telegram import Faults, SentMessage
 
 REASON_TEXT = "xin vắng vì ốm"
 

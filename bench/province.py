@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bench import synth
 from bench.harness import TOKEN, BotProcess, write_config
+from bot.channels.telegram.handlers.digests import rendered
 from bot.charts import digest_chart
 from bot.config import load_config
 from bot.domain.models import Unit
@@ -41,13 +42,12 @@ from bot.domain.rules import (
 )
 from bot.domain.scorecard import Card, Evidence, default_card, suggest
 from bot.domain.scorecard import total as card_total
-from bot.handlers.digests import rendered
 from bot.i18n import Catalogs, Translator
 from bot.services import meetings, reports, rollcall
 from bot.services.meetings import Rules
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage.db import Database
-from bot.views_digest import chart_labels, chart_title, monthly_digest
+from bot.views.digest import chart_labels, chart_title, monthly_digest
+from chibo_devtools.telegram import FakeTelegram, SimUser
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PROVINCE_CADRE = "Trần Quang Tỉnh"

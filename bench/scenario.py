@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bench import synth
 from bench.harness import TOKEN, BotProcess, write_config
-from bot.simulator import FakeTelegram, FloodLimits, SimUser
+from chibo_devtools.telegram import FakeTelegram, FloodLimits, SimUser
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOTICE_MARK = "THÔNG BÁO SINH HOẠT"

@@ -13,7 +13,7 @@ from typing import Any
 from bench.harness import BotProcess, percentile, wait_until, write_config
 from bench.scenario import Org, Run, finish, meeting_day, new_run
 from bench.wave import until_complete
-from bot.simulator import FloodLimits, SimUser
+from chibo_devtools.telegram import FloodLimits, SimUser
 
 # What members write: buttons for half of them, free text (with and without diacritics).
 TEXTS = ("có", "co a", "Có ạ, tôi sẽ đến", "xin vắng vì ốm", "xin vang, di cong tac")

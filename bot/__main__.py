@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import os
 import sqlite3
@@ -17,7 +16,6 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import Config, ConfigError, load_config, token_from_env
-from bot.domain.invites import deep_link
 from bot.domain.orgfile import MAX_CELL_CHARS
 from bot.i18n import CatalogError, Catalogs, Translator
 from bot.services.org_import import ImportReport, import_org_file
@@ -46,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(config, t)
         if args.command == "demo":
-            from bot.demo.run import run_demo
+            from chibo_devtools.demo.run import run_demo
 
             return asyncio.run(run_demo(config, out_dir=args.out))
         if args.command == "import":
@@ -65,6 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             return asyncio.run(_backup(config, t, args.out))
+        if args.command == "explain":
+            from bot.cli_explain import main_explain
+
+            return main_explain(args.reply, t)
+        if args.command == "invites":
+            from bot.cli.invites import run_invites
+
+            return asyncio.run(run_invites(config, t, args, username_of=_bot_username))
     except ConfigError as exc:
         print(t._("Lỗi cấu hình: {error}").format(error=exc.render(t._)), file=sys.stderr)
         return 2
@@ -112,6 +118,16 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--month", default="", help="11/2026, tháng 11, T11 (default: last month)")
     bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
     bak.add_argument("out", type=Path, help="the backup file to write")
+    exp_reply = sub.add_parser(
+        "explain", parents=[config], help="how a reply to a meeting notice is read, and why"
+    )
+    exp_reply.add_argument("reply", help='the reply, in quotes: "em xin vắng vì ốm"')
+    inv = sub.add_parser(
+        "invites", parents=[config], help="invite cards (PDF) or codes (CSV); wrong-code counts"
+    )
+    inv.add_argument("--pdf", type=Path, default=None, help="one card per person not linked")
+    inv.add_argument("--csv", type=Path, default=None, help="moi.csv, without importing")
+    inv.add_argument("--unit", default=None, help="unit path or name (default: everyone)")
     return parser
 
 
@@ -157,18 +173,20 @@ def _setup_logging(config: Config) -> None:
         level=config.bot.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    token = os.environ.get("BOT_TOKEN", "").strip()
-    if token:
-        # On the handlers, so records of every logger (httpx, telegram, ours) pass through it.
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(TokenFilter(token))
+    # The Zalo token sits in its API's URLs the same way.
+    for name in ("BOT_TOKEN", "ZALO_BOT_TOKEN"):
+        token = os.environ.get(name, "").strip()
+        if token:
+            # On the handlers, so records of every logger (httpx, telegram, ours) pass.
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(TokenFilter(token))
     # Every Bot API call is logged by httpx at INFO; that drowns what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _run(config: Config, t: Translator) -> int:
     from bot.app import run
-    from bot.handlers.context import read_card
+    from bot.chat.turn import read_card
 
     token = token_from_env(os.environ)
     read_card(config)  # a broken scorecard file stops here, with its reason
@@ -250,13 +268,9 @@ async def _import(config: Config, t: Translator, org_file: Path, invites_out: Pa
 
 
 def _write_invites(path: Path, report: ImportReport, username: str, t: Translator) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fp:
-        writer = csv.writer(fp)
-        writer.writerow(["unit", "name", "role", "code", "link"])
-        for row in report.invites:
-            writer.writerow(
-                [row.unit, row.name, t._(row.role.label), row.code, deep_link(username, row.code)]
-            )
+    from bot.cli.invites import write_import_invites
+
+    write_import_invites(path, report, username, t)
 
 
 # A broken file can have thousands of errors; the first ones are enough to see the pattern.
@@ -264,7 +278,7 @@ _MAX_ERRORS_SHOWN = 50
 
 
 async def _export(config: Config, t: Translator, args: argparse.Namespace) -> int:
-    from bot.handlers.context import read_card
+    from bot.chat.turn import read_card
     from bot.services.export import ExportError, export_to_file, make_labels
 
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
@@ -296,10 +310,10 @@ async def _export(config: Config, t: Translator, args: argparse.Namespace) -> in
 
 
 async def _report(config: Config, t: Translator, unit: str | None, month_text: str) -> int:
+    from bot.channels.telegram.handlers.digests import rendered
     from bot.domain.months import MonthError, parse_month
-    from bot.handlers.digests import rendered
     from bot.services import reports
-    from bot.views_digest import monthly_digest
+    from bot.views.digest import monthly_digest
 
     tz = config.tz
     month, _rest = parse_month(month_text, datetime.now(tz).date())

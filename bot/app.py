@@ -13,13 +13,14 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import handlers
+from bot.channels.telegram import handlers
+from bot.channels.telegram.handlers import notices
+from bot.channels.telegram.handlers.commands import publish_default_menus
+from bot.channels.telegram.handlers.context import BotData, ChiboContext
+from bot.channels.telegram.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
+from bot.chat.turn import Core
 from bot.config import Config
-from bot.handlers import notices
-from bot.handlers.commands import publish_default_menus
-from bot.handlers.context import BotData, ChiboContext
 from bot.i18n import Catalogs
-from bot.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
 from bot.services import outbox
 from bot.storage.db import Database
 
@@ -79,6 +80,14 @@ async def _post_init(app: ChiboApp) -> None:
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
+    data.core = Core(
+        data.config,
+        data.db,
+        data.catalogs,
+        data.now,
+        wake=lambda: notices.wake(app),
+        telegram_username=app.bot.username,
+    )
     replayed = await replay(app, data.db)
     if replayed:
         log.warning("%d updates were fetched but not handled when the bot stopped", replayed)

@@ -129,6 +129,24 @@ class InvitesConfig:
 
 
 @dataclass(frozen=True)
+class ZaloConfig:
+    """[zalo]: the Zalo Bot Platform channel; its token and secret come from the environment."""
+
+    enabled: bool = False
+    api_base_url: str = "https://bot-api.zaloplatforms.com"
+    # Where the webhook server listens, behind the admin's HTTPS reverse proxy.
+    listen: str = "127.0.0.1:8088"
+    # The HTTPS address the proxy serves this process at; empty: long polling, no photo links.
+    public_url: str = ""
+    # Zalo publishes no rate limits (a 429 exists). 5 a second, a sixth of Telegram's 30, still
+    # sends a 150-member notice wave in half a minute; a 429 backs the whole channel off anyway.
+    # 0 turns pacing off (only for the simulator or a benchmark).
+    max_messages_per_second: int = 5
+    # The bot's link people open or scan (printed as a QR code on invite cards).
+    bot_url: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration, one dataclass per table."""
 
@@ -141,6 +159,7 @@ class Config:
     invites: InvitesConfig = field(default_factory=InvitesConfig)
     scorecard: ScorecardConfig = field(default_factory=ScorecardConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
+    zalo: ZaloConfig = field(default_factory=ZaloConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -381,6 +400,35 @@ def _check(config: Config) -> None:
         raise ConfigError(
             N_("{key} phải từ {low} đến {high}"), key="invites.valid_days", low=1, high=365
         )
+    _check_zalo(config.zalo)
+
+
+_LISTEN = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+
+
+def _check_zalo(zalo: ZaloConfig) -> None:
+    """Check the [zalo] values."""
+    for key, url, may_be_empty in (
+        ("zalo.api_base_url", zalo.api_base_url, False),
+        ("zalo.public_url", zalo.public_url, True),
+        ("zalo.bot_url", zalo.bot_url, True),
+    ):
+        if may_be_empty and not url:
+            continue
+        if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+            raise ConfigError(N_("{key} phải bắt đầu bằng http:// hoặc https://"), key=key)
+    listen = _LISTEN.match(zalo.listen)
+    if listen is None or not 1 <= int(listen.group("port")) <= 65535:
+        raise ConfigError(
+            N_('{key} phải có dạng "máy:cổng", như "127.0.0.1:8088"'), key="zalo.listen"
+        )
+    if not 0 <= zalo.max_messages_per_second <= 1000:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"),
+            key="zalo.max_messages_per_second",
+            low=0,
+            high=1000,
+        )
 
 
 def token_from_env(env: Mapping[str, str]) -> str:
@@ -396,3 +444,36 @@ def token_from_env(env: Mapping[str, str]) -> str:
     if ":" not in token:
         raise ConfigError(N_("BOT_TOKEN không giống mã bot (dạng 123456:ABC...)"))
     return token
+
+
+def zalo_token_from_env(env: Mapping[str, str]) -> str:
+    """The Zalo bot token from ZALO_BOT_TOKEN; a missing one is a ConfigError."""
+    token = env.get("ZALO_BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            N_(
+                "Chưa đặt ZALO_BOT_TOKEN: hãy đặt mã bot Zalo (Zalo Bot Manager gửi khi tạo bot) "
+                "vào biến môi trường ZALO_BOT_TOKEN (mã không bao giờ được đọc từ config.toml)"
+            )
+        )
+    if ":" not in token or any(c.isspace() or c == "/" for c in token):
+        raise ConfigError(N_("ZALO_BOT_TOKEN không giống mã bot Zalo (dạng 123456789:abc...)"))
+    return token
+
+
+def zalo_webhook_secret_from_env(env: Mapping[str, str]) -> str:
+    """The webhook secret from ZALO_WEBHOOK_SECRET: 8–256 visible ASCII characters."""
+    secret = env.get("ZALO_WEBHOOK_SECRET", "").strip()
+    if not secret:
+        raise ConfigError(
+            N_(
+                "Chưa đặt ZALO_WEBHOOK_SECRET: hãy đặt một chuỗi bí mật ngẫu nhiên (8–256 ký tự) "
+                "vào biến môi trường ZALO_WEBHOOK_SECRET"
+            )
+        )
+    # Zalo sends it back in an HTTP header, where only visible ASCII travels unchanged.
+    if not 8 <= len(secret) <= 256 or not all("!" <= c <= "~" for c in secret):
+        raise ConfigError(
+            N_("ZALO_WEBHOOK_SECRET phải dài 8–256 ký tự ASCII, không có khoảng trắng")
+        )
+    return secret

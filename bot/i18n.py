@@ -26,9 +26,9 @@ class CatalogError(Exception):
 
 
 def locales_dir() -> Path:
-    """Where the catalogs live: $CHIBO_LOCALES, else the repository's locales/ folder."""
+    """Where the catalogs live: $CHIBO_LOCALES, else the catalogs shipped in the package."""
     override = os.environ.get("CHIBO_LOCALES")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "locales"
+    return Path(override) if override else Path(__file__).resolve().parent / "locales"
 
 
 def compile_catalog(po_path: Path) -> Translations:

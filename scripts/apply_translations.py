@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(lang: str, source: str) -> int:
-    """Write the translations into locales/<lang>; report msgids not in the catalog."""
-    path = ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po"
+    """Write the translations into bot/locales/<lang>; report msgids not in the catalog."""
+    path = ROOT / "bot" / "locales" / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fp:
         catalog = read_po(fp)
     translations = json.loads(Path(source).read_text(encoding="utf-8"))

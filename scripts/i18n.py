@@ -1,7 +1,7 @@
 """Catalog upkeep: extract messages, update the vi and en catalogs, compile, check.
 
-python scripts/i18n.py extract   # bot/ → locales/messages.pot
-python scripts/i18n.py update    # .pot → locales/{vi,en}/LC_MESSAGES/messages.po
+python scripts/i18n.py extract   # bot/ → bot/locales/messages.pot
+python scripts/i18n.py update    # .pot → bot/locales/{vi,en}/LC_MESSAGES/messages.po
 python scripts/i18n.py compile   # .po → .mo (the bot also compiles at start-up)
 python scripts/i18n.py check     # every message translated in every language; exit 1 if not
 """
@@ -16,7 +16,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ROOT / "locales"
+LOCALES = ROOT / "bot" / "locales"
 POT = LOCALES / "messages.pot"
 LANGS = ("vi", "en")
 # Vietnamese is the source language: its msgstr is the msgid unless someone rewords it.

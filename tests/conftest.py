@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
-from bot.simulator import FakeTelegram
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import BOT_USERNAME, TOKEN, Clock, codes, make_config, seed
 
 

@@ -12,13 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import ChiboApp
+from bot.channels.telegram.handlers.notices import deliver_due
 from bot.config import Config, StorageConfig
-from bot.demo.run import sample_org_file
-from bot.handlers.notices import deliver_due
 from bot.services.org_import import ImportReport, import_org_file
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import people, units
 from bot.storage.db import Database
+from chibo_devtools.demo.run import sample_org_file
+from chibo_devtools.telegram import FakeTelegram, SimUser
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "chibo_test_bot"

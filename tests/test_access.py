@@ -7,8 +7,8 @@ import pytest
 from bot.app import ChiboApp
 from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import audit
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import person_id
 
 
@@ -105,7 +105,8 @@ async def test_new_invite_replaces_the_old_one(
     an = await _linked(sim, invite_codes, "Nguyễn Văn An")
     await an.send("/moi Bùi Thị Thu")
     replies = await sim.user("Bùi Thị Thu").send(f"/start {invite_codes['Bùi Thị Thu']}")
-    assert "hết hạn" in replies.text
+    assert "thay bằng một mã mới" in replies.text
+    assert "hết hạn" not in replies.text
 
 
 def _actor(role: Role, unit_id: int, followed: tuple[Unit, ...] = ()) -> Actor:

@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.config import Config, ConfigError, load_config, token_from_env
-from bot.simulator import FakeTelegram
+from bot.config import (
+    Config,
+    ConfigError,
+    load_config,
+    token_from_env,
+    zalo_token_from_env,
+    zalo_webhook_secret_from_env,
+)
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import TOKEN, chibo_process, codes, make_config, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +41,7 @@ def test_committed_example_is_the_defaults(tmp_path: Path) -> None:
     assert loaded.bot == defaults.bot
     assert loaded.time == defaults.time
     assert loaded.reminders.before == ("3d", "1d", "2h")
+    assert loaded.zalo == defaults.zalo
     assert Path(loaded.storage.path) == ROOT / "chibo.sqlite3"
 
 
@@ -51,6 +59,15 @@ def test_committed_example_is_the_defaults(tmp_path: Path) -> None:
         ("[reminders]\nbefore = ['3 days']\n", "reminders.before[0]"),
         ("[digest]\nmonthly_day = true\n", "digest.monthly_day"),
         ("[bot]\napi_base_url = 'ftp://x'\n", "bot.api_base_url"),
+        ("[zalo]\nenabled = 'yes'\n", "zalo.enabled"),
+        ("[zalo]\napi_base_url = 'bot-api.zaloplatforms.com'\n", "zalo.api_base_url"),
+        ("[zalo]\nlisten = '8088'\n", "zalo.listen"),
+        ("[zalo]\nlisten = '127.0.0.1:99999'\n", "zalo.listen"),
+        ("[zalo]\npublic_url = 'chibo.example.vn'\n", "zalo.public_url"),
+        ("[zalo]\nbot_url = 'zalo.me/123'\n", "zalo.bot_url"),
+        ("[zalo]\nmax_messages_per_second = -1\n", "zalo.max_messages_per_second"),
+        ("[zalo]\nmax_messages_per_second = 2.5\n", "zalo.max_messages_per_second"),
+        ("[zalo]\ntoken = '1:abc'\n", "zalo.token"),
     ],
 )
 def test_wrong_config_names_the_key(tmp_path: Path, text: str, named: str) -> None:
@@ -71,6 +88,20 @@ def test_token_only_from_environment() -> None:
     assert token_from_env({"BOT_TOKEN": " 1:abc "}) == "1:abc"
     with pytest.raises(ConfigError, match="BOT_TOKEN"):
         token_from_env({})
+
+
+def test_zalo_secrets_only_from_environment() -> None:
+    """The Zalo token and webhook secret come from the environment, with clear errors."""
+    assert zalo_token_from_env({"ZALO_BOT_TOKEN": " 123:abc "}) == "123:abc"
+    with pytest.raises(ConfigError, match="ZALO_BOT_TOKEN"):
+        zalo_token_from_env({"BOT_TOKEN": "1:abc"})
+    with pytest.raises(ConfigError, match="ZALO_BOT_TOKEN"):
+        zalo_token_from_env({"ZALO_BOT_TOKEN": "no-colon"})
+    secret = "s3cret-value_42"
+    assert zalo_webhook_secret_from_env({"ZALO_WEBHOOK_SECRET": secret}) == secret
+    for bad in ("", "short", "x" * 257, "has space inside", "dấu-tiếng-việt"):
+        with pytest.raises(ConfigError, match="ZALO_WEBHOOK_SECRET"):
+            zalo_webhook_secret_from_env({"ZALO_WEBHOOK_SECRET": bad})
 
 
 def test_run_without_token_exits_with_a_message(

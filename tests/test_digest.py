@@ -22,7 +22,7 @@ from bot.domain.digest import (
     summarize,
 )
 from bot.i18n import Catalogs, Translator
-from bot.views_digest import (
+from bot.views.digest import (
     MEETING_LIMIT,
     chart_labels,
     chart_title,

@@ -9,9 +9,9 @@ import pytest
 
 from bot.__main__ import main
 from bot.app import ChiboApp
-from bot.demo.run import sample_org_file
-from bot.handlers.digests import deliver_monthly
-from bot.simulator import FakeTelegram, SimUser
+from bot.channels.telegram.handlers.digests import deliver_monthly
+from chibo_devtools.demo.run import sample_org_file
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import Clock, at_local, deliver, linked
 
 

@@ -16,8 +16,8 @@ from bot.app import ChiboApp
 from bot.domain.scorecard import thematic_part
 from bot.services import export, meetings, scoring
 from bot.services.export import ExportError, Period, PeriodError, period_from_text
-from bot.simulator import FakeTelegram, SentFile, SimUser
 from bot.storage import rollcall as rollcall_rows
+from chibo_devtools.telegram import FakeTelegram, SentFile, SimUser
 from tests.helpers import VN, Clock, at_local, deliver, linked, person_id
 
 CELL = "Chi bộ xóm 9"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import ChiboApp
-from bot.simulator import FakeTelegram, SimUser
+from chibo_devtools.telegram import FakeTelegram, SimUser
 
 
 async def _linked(

@@ -28,9 +28,9 @@ from bot.domain.schedule import MeetingKind
 from bot.domain.scorecard import PointsError, parse_points, thematic_part
 from bot.services.export import Period, PeriodError, period_from_text
 from bot.services.org_import import import_org_file
-from bot.simulator import FakeTelegram, SimUser
-from bot.simulator.people import Replies
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram, SimUser
+from chibo_devtools.telegram.people import Replies
 from tests.helpers import Clock, at_local, changed, deliver, linked, snapshot
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -133,7 +133,9 @@ RTL_MIX = "\u202ecó\u202c مرحبا שלום"
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Exceptions that reached the bot's error handler."""
-    return [r.getMessage() for r in caplog.records if r.name == "bot.handlers.errors"]
+    return [
+        r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram.handlers.errors"
+    ]
 
 
 def assert_answered(replies: Replies, sim: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:

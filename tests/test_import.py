@@ -14,7 +14,6 @@ from openpyxl import Workbook
 
 from bot.__main__ import main
 from bot.config import Config
-from bot.demo.run import sample_org_file
 from bot.domain.access import Action, may
 from bot.domain.models import MemberStatus, Role
 from bot.services import identity, linking, rollcall
@@ -22,6 +21,7 @@ from bot.services.meetings import Rules, ensure_upcoming
 from bot.services.org_import import Dropped, Move
 from bot.storage import people, units
 from bot.storage.db import Database
+from chibo_devtools.demo.run import sample_org_file
 from tests.helpers import START, make_config, seed
 
 HEADER = "đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách\n"
@@ -140,9 +140,9 @@ def test_cli_writes_invites_file(
     printed = capsys.readouterr().out
     assert "Người mới: 28" in printed
     assert "Đã ghi 28 mã mời" in printed
-    with out.open(encoding="utf-8") as fp:
+    with out.open(encoding="utf-8-sig") as fp:
         rows = list(csv.DictReader(fp))
-    assert list(rows[0]) == ["unit", "name", "role", "code", "link"]
+    assert list(rows[0]) == ["unit", "name", "role", "code", "link", "zalo_code"]
     assert rows[0]["name"] == "Nguyễn Văn An"
     assert rows[0]["role"] == "bí thư"
     assert rows[0]["link"] == f"https://t.me/chibo_test_bot?start={rows[0]['code']}"
@@ -150,7 +150,7 @@ def test_cli_writes_invites_file(
     # Again: nothing changes, and the same codes are written.
     assert main(args) == 0
     assert "Dữ liệu không thay đổi." in capsys.readouterr().out
-    with out.open(encoding="utf-8") as fp:
+    with out.open(encoding="utf-8-sig") as fp:
         assert [r["code"] for r in csv.DictReader(fp)] == [r["code"] for r in rows]
 
 

@@ -6,9 +6,9 @@ import json
 
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
-from bot.simulator import FakeTelegram
 from bot.storage import inbox
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import TOKEN, Clock, at_local, deliver, linked
 
 

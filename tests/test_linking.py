@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.app import ChiboApp
 from bot.services import linking
-from bot.simulator import FakeTelegram
 from bot.storage import accounts, invites
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import Clock, person_id
 
 
@@ -135,3 +135,42 @@ async def test_linking_marks_the_code_used(
         invite = await invites.get(conn, code)
     assert invite is not None
     assert invite.used_at is not None
+
+
+async def test_replaced_code_says_so_on_telegram(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """An invite link whose code the secretary replaced says "replaced", not "expired"."""
+    target = await person_id(app.bot_data.db, "Chi bộ xóm 9", "Trần Thị Bình")
+    await linking.issue_invite(app.bot_data.db, target, now=clock.now(), valid_days=30, actor="t")
+    replies = await sim.user("Trần Thị Bình").send(f"/start {invite_codes['Trần Thị Bình']}")
+    assert "đã được thay bằng một mã mới hơn" in replies.text
+    assert "hết hạn" not in replies.text
+
+
+async def test_wrong_links_on_telegram_are_limited(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """Five wrong codes, then the chat is told how long to wait, and even a right code waits."""
+    guesser = sim.user("Kẻ Đoán Mã")
+    for n in range(4):
+        replies = await guesser.send(f"/start 1234567{n}")
+        assert "Mã mời này không đúng" in replies.text
+    assert "Hôm nay đồng chí còn 1 lần thử." in replies.text
+    replies = await guesser.send("/start 12345679")
+    assert "xin thử lại sau 24 giờ nữa" in replies.text
+    clock.advance(hours=2)
+    replies = await guesser.send(f"/start {invite_codes['Trần Thị Bình']}")
+    assert "nhập sai mã mời quá nhiều lần" in replies.text
+    assert "xin thử lại sau 22 giờ nữa" in replies.text
+    async with app.bot_data.db.transaction() as conn:
+        assert await accounts.get(conn, "telegram", str(guesser.telegram_id)) is None
+
+
+async def test_code_typed_after_start_with_a_space_links(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """A code typed by hand as "/start 4821 0937", as printed on the card, links."""
+    code = invite_codes["Trần Thị Bình"]
+    replies = await sim.user("Trần Thị Bình").send(f"/start {code[:4]} {code[4:]}")
+    assert "Chào đồng chí Trần Thị Bình" in replies.text

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import ChiboApp, build_application, running
+from bot.channels.telegram.handlers.notices import deliver_due
 from bot.config import Config
 from bot.domain.meetings import NoticeState
-from bot.handlers.notices import deliver_due
 from bot.services import meetings as meeting_service
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import meetings as meeting_rows
 from bot.storage import units
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import TOKEN, Clock, at_local, deliver, linked
 
 CELL = "Chi bộ xóm 9"
@@ -175,12 +175,53 @@ async def test_unclear_reply_is_asked_not_guessed(
 ) -> None:
     """An unclear reply gets a question with buttons and records nothing."""
     binh = await linked(sim, invite_codes, "Trần Thị Bình")
-    replies = await binh.send("để em xem đã")
+    replies = await binh.send("chắc là được")
     assert "chưa rõ ý" in replies.text
     assert replies.buttons == ["✅ Tham dự", "🙏 Xin vắng"]
     meeting_id = await _cell_meeting_id(app)
     async with app.bot_data.db.transaction() as conn:
         assert await meeting_rows.answers(conn, meeting_id) == {}
+
+
+async def test_deferral_is_answered_without_a_record(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """ "I will tell you later" is not an answer: the bot says it waits and records nothing."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    replies = await binh.send("để em xem lịch rồi báo lại sau")
+    assert "Trợ lý chờ đồng chí báo lại" in replies.text
+    assert replies.buttons == ["✅ Tham dự", "🙏 Xin vắng"]
+    meeting_id = await _cell_meeting_id(app)
+    async with app.bot_data.db.transaction() as conn:
+        assert await meeting_rows.answers(conn, meeting_id) == {}
+
+
+async def test_change_of_mind_at_the_reason_prompt_records_attendance(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """Asked for a reason, "thôi em đi được" changes the answer to attending, not a reason."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    replies = await binh.send("à thôi em đi được")
+    assert "tham dự" in replies.text
+    meeting_id = await _cell_meeting_id(app)
+    async with app.bot_data.db.transaction() as conn:
+        answers = await meeting_rows.answers(conn, meeting_id)
+    assert [a.intent.value for a in answers.values()] == ["attend"]
+
+
+async def test_question_at_the_reason_prompt_is_not_stored_as_a_reason(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """A question in reply to "xin cho biết lý do" is asked again, not filed as the reason."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    replies = await binh.send("họp ở nhà văn hóa hay ở đâu ạ?")
+    assert "cho biết lý do vắng" in replies.text
+    meeting_id = await _cell_meeting_id(app)
+    async with app.bot_data.db.transaction() as conn:
+        answers = await meeting_rows.answers(conn, meeting_id)
+    assert [a.reason_text for a in answers.values()] == [None]
 
 
 async def test_answer_changes_are_kept_in_history(
@@ -396,7 +437,7 @@ async def test_member_added_later_gets_the_notice(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
 ) -> None:
     """Someone imported after the meeting was planned is told at the next planning round."""
-    from bot.handlers.notices import plan_ahead
+    from bot.channels.telegram.handlers.notices import plan_ahead
     from tests.helpers import seed
 
     binh = await linked(sim, invite_codes, "Trần Thị Bình")

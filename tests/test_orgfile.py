@@ -28,7 +28,7 @@ from bot.domain.orgfile import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "bot" / "demo" / "sample_org.csv"
+SAMPLE = ROOT / "chibo_devtools" / "demo" / "sample_org.csv"
 DATA = Path(__file__).resolve().parent / "data"
 
 COMMUNE = "Đảng bộ xã Thượng Kiệm"

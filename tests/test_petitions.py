@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.app import ChiboApp, build_application, running
+from bot.channels.telegram.handlers.petitions import deliver_petition_messages
 from bot.config import Config
 from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
@@ -17,10 +18,9 @@ from bot.domain.petitions import (
     PetitionMessage,
     PetitionStatus,
 )
-from bot.handlers.petitions import deliver_petition_messages
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import petitions as rows
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import TOKEN, Clock, linked, person_id
 
 BINH = "Trần Thị Bình"  # member, Chi bộ xóm 9

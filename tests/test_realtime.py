@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import chibo_process, codes, make_config, process_config, seed
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

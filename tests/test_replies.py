@@ -8,9 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.replies import Intent, Reading, ReasonKind, read_reason, read_reply
+from bot.cli_explain import main_explain
+from bot.domain.explain import explain
+from bot.domain.replies import (
+    Intent,
+    Reading,
+    ReasonKind,
+    ReasonOutcome,
+    ReasonReply,
+    Rule,
+    read_reason,
+    read_reason_reply,
+    read_reply,
+)
+from bot.i18n import Catalogs
 
-A, B, U = Intent.ATTEND, Intent.ABSENT, Intent.UNCLEAR
+A, B, U, D = Intent.ATTEND, Intent.ABSENT, Intent.UNCLEAR, Intent.DEFER
 SICK, WORK, FAMILY, AWAY, OTHER = (
     ReasonKind.SICK,
     ReasonKind.WORK,
@@ -166,7 +179,6 @@ UNCLEAR = [
     "   ",
     "?",
     "??",
-    "để em xem",
     "chắc có",
     "có lẽ",
     "có thể",
@@ -477,3 +489,213 @@ def test_long_replies_are_read_in_linear_time(text: str) -> None:
     read_reply(text[:4096])
     read_reason(text[:4096])
     assert time.perf_counter() - started < 2.0
+
+
+def test_very_long_replies_are_read_in_bounded_time() -> None:
+    """A 10,000-character reply, however answer-like, is read in well under a second or two."""
+    text = ("em bận à thôi em đi được, để em xem lịch rồi báo lại vì con ốm " * 160)[:10_000]
+    started = time.perf_counter()
+    read_reply(text)
+    read_reason_reply(text)
+    assert time.perf_counter() - started < 2.0
+
+
+LONG_TEXT = st.text(min_size=1, max_size=300).map(lambda s: (s * (10_000 // len(s) + 1))[:10_000])
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=LONG_TEXT)
+def test_read_reason_reply_never_raises_on_long_text(text: str) -> None:
+    """Any 10,000-character text gives an outcome quickly, and a reason only with its kind."""
+    started = time.perf_counter()
+    reply = read_reason_reply(text)
+    assert isinstance(read_reply(text), Reading)
+    assert time.perf_counter() - started < 2.0
+    assert (reply.outcome is ReasonOutcome.REASON) == (reply.reason_kind is not None)
+    assert (reply.reason_kind is None) == (reply.reason_text is None)
+
+
+# --- Deferrals, acknowledgements, changes of mind (issue 13) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Decided (issue 13): "để em xem" was UNCLEAR; it promises an answer, so it is DEFER.
+        "để em xem",
+        "đang bận, tí em trả lời",
+        "de e xem lich roi bao lai nhe",
+        "Chưa chắc được, mai em nhắn lại",
+        "Em phải hỏi nhà em đã rồi báo",
+        "bận quá, lát em báo sau",
+    ],
+)
+def test_deferrals_record_nothing(text: str) -> None:
+    """ "Busy now, I'll answer later" is DEFER: no intent to record, no reason."""
+    assert read_reply(text) == Reading(D)
+
+
+def test_a_firm_answer_beside_a_deferral_stands() -> None:
+    """ "Em đến được, có gì em báo lại" is attending: the promise to write is not a deferral."""
+    assert read_reply("Em đến được, có gì em báo lại").intent is A
+
+
+@pytest.mark.parametrize("text", ["Nhận", "Rõ", "Đã nhận", "ok đ/c", "Tuân thủ", "Chấp hành ạ"])
+def test_office_acknowledgements_are_attending(text: str) -> None:
+    """One-word acknowledgements of an order are taken as "I will be there", never asked again."""
+    assert read_reply(text).intent is A
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("em bận... à thôi em đi được", A, None),
+        ("Em đến được. À quên, hôm đó em trực, xin vắng", B, WORK),
+        ("k đi đc, thôi để em cố sắp xếp", U, None),
+        # The reason told before the change of mind still explains the absence.
+        ("Con em ốm, em định đến được. À thôi, em xin vắng", B, FAMILY),
+    ],
+)
+def test_a_change_of_mind_has_the_last_word(
+    text: str, intent: Intent, kind: ReasonKind | None
+) -> None:
+    """After "à thôi", "à quên", the words that follow decide; a hedge there stays unclear."""
+    reading = read_reply(text)
+    assert (reading.intent, reading.reason_kind) == (intent, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("vẫn ở trong Sài Gòn chưa ra được", AWAY),
+        ("đang truyền nước ở trạm y tế", SICK),
+        ("Hôm đó em làm ca đêm", WORK),
+        ("nhà có việc hiếu", FAMILY),
+    ],
+)
+def test_a_reason_without_a_verb_of_absence_is_an_absence_with_that_reason(
+    text: str, kind: ReasonKind
+) -> None:
+    """A reply that only gives a reason is an absence with it: the member is not asked again."""
+    reading = read_reply(text)
+    assert (reading.intent, reading.reason_kind) == (B, kind)
+    assert reading.reason_text
+
+
+@pytest.mark.parametrize(
+    ("with_marks", "without_marks"),
+    [
+        ("đau dạ dày", "dau da day"),
+        ("chồng ốm phải chăm", "chong om phai cham"),
+        ("đi học bồi dưỡng", "di hoc boi duong"),
+        ("đi lao động ở Nhật", "di lao dong o Nhat"),
+        ("nhà có việc hỷ", "nha co viec hy"),
+        ("họp giao ban", "hop giao ban"),
+    ],
+)
+def test_reason_kind_does_not_depend_on_diacritics(with_marks: str, without_marks: str) -> None:
+    """The same reason typed with or without diacritics gets the same kind."""
+    assert read_reply(with_marks).reason_kind is not None
+    assert read_reply(with_marks).reason_kind is read_reply(without_marks).reason_kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("con em sốt cao", FAMILY),
+        ("đưa mẹ đi tái khám", FAMILY),
+        ("em bị sốt", SICK),
+        # "Con" is the member speaking to an elder here, not a child who is ill.
+        ("Con xin vắng vì đau khớp", SICK),
+    ],
+)
+def test_someone_elses_illness_is_family_business(text: str, kind: ReasonKind) -> None:
+    """A relative's illness is Việc gia đình; the member's own is Ốm đau."""
+    assert read_reply(text).reason_kind is kind
+
+
+def test_a_reading_says_which_words_decided() -> None:
+    """The reading carries the rule and the words as typed, for `explain`."""
+    reading = read_reply("Em xin vắng vì Đau Dạ Dày")
+    assert reading.rule is Rule.ABSENT
+    assert reading.decided_by == ("xin vắng",)
+    assert reading.kind_words == "Đau Dạ Dày"
+
+
+# --- read_reason_reply ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("em bị cảm", ReasonReply(ReasonOutcome.REASON, SICK, "bị cảm")),
+        ("việc hỷ", ReasonReply(ReasonOutcome.REASON, FAMILY, "việc hỷ")),
+        ("à thôi em đi được", ReasonReply(ReasonOutcome.ATTEND)),
+        ("em sẽ tham dự", ReasonReply(ReasonOutcome.ATTEND)),
+        ("em phải hỏi vợ đã", ReasonReply(ReasonOutcome.NOT_A_REASON)),
+        ("họp ở nhà ai?", ReasonReply(ReasonOutcome.NOT_A_REASON)),
+        ("chưa biết", ReasonReply(ReasonOutcome.NOT_A_REASON)),
+        ("🙏", ReasonReply(ReasonOutcome.NOT_A_REASON)),
+        ("ok", ReasonReply(ReasonOutcome.NOT_A_REASON)),
+        ("lát em báo sau", ReasonReply(ReasonOutcome.DEFER)),
+    ],
+)
+def test_the_reply_to_the_reason_prompt_is_read_again(text: str, expected: ReasonReply) -> None:
+    """A change of mind, a question, a hedge or a deferral is never stored as a reason."""
+    assert read_reason_reply(text) == expected
+
+
+# --- explain -------------------------------------------------------------------------------------
+
+
+def test_explain_shows_the_intent_the_reason_and_the_words_that_decided(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`chibo explain` prints what is recorded, the reason and its kind, and the deciding words."""
+    t = Catalogs("vi").get("vi")
+    assert main_explain("Em xin vắng vì chồng ốm phải chăm", t) == 0
+    out = capsys.readouterr().out
+    assert "Hiểu là: xin vắng (ghi: vắng)" in out
+    assert "Chữ quyết định: «xin vắng»" in out
+    assert "«chồng ốm phải chăm» — loại: Việc gia đình" in out
+    assert "Chữ cho biết loại: «chồng … ốm»" in out
+
+
+def test_explain_speaks_the_admins_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """In English the same explanation reads in English, the member's words unchanged."""
+    t = Catalogs("vi").get("en")
+    assert main_explain("để em xem lịch rồi báo lại", t) == 0
+    out = capsys.readouterr().out
+    assert "Read as: will answer later (nothing recorded; the bot waits)" in out
+    assert "«để em xem lịch», «rồi báo lại»" in out
+
+
+def test_explain_of_nothing_asks_for_a_reply(capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty reply gets a short hint and exit status 2, never a traceback."""
+    assert main_explain("   ", Catalogs("vi").get("vi")) == 2
+    assert "chibo explain" in capsys.readouterr().err
+
+
+def test_explain_reads_the_reason_prompt_too() -> None:
+    """The explanation also says how the reply reads after "xin cho biết lý do"."""
+    explanation = explain("à thôi em đi được")
+    assert explanation.reading.intent is A
+    assert explanation.prompt.outcome is ReasonOutcome.ATTEND
+    assert ("change", "à thôi") in explanation.phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Em đã sắp xếp xong việc nhà, em đi được", A),
+        ("Em vừa ốm dậy nhưng vẫn đi được", A),
+        # The reason after the promise may be taking it back: ask.
+        ("Em đến được. Nhà có giỗ", U),
+        ("Em đi được, nhưng con ốm", U),
+    ],
+)
+def test_a_circumstance_told_before_the_promise_keeps_the_promise(
+    text: str, intent: Intent
+) -> None:
+    """A reason told first and then "em đi được" is coming; told after, it is unclear."""
+    assert read_reply(text).intent is intent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import ChiboApp
-from bot.simulator import FakeTelegram
+from chibo_devtools.telegram import FakeTelegram
 
 
 async def test_reply_is_retried_after_429(

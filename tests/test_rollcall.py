@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.app import ChiboApp
-from bot.simulator import FakeTelegram, SimUser
 from bot.storage import rollcall as rollcall_rows
+from chibo_devtools.telegram import FakeTelegram, SimUser
 from tests.helpers import Clock, at_local, deliver, linked, person_id
 
 CELL = "Chi bộ xóm 9"

@@ -7,7 +7,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from bot.simulator import FakeTelegram
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import chibo_process, codes, make_config, process_config, seed
 
 

@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 
 from bot.app import ChiboApp
+from bot.channels.telegram.handlers.commands import COMMANDS, Command
 from bot.domain.access import Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
-from bot.handlers.commands import COMMANDS, Command
-from bot.simulator import FakeTelegram, SimUser
-from bot.simulator.people import Replies
 from bot.storage import accounts
 from bot.storage.db import Database
+from chibo_devtools.telegram import FakeTelegram, SimUser
+from chibo_devtools.telegram.people import Replies
 from tests.helpers import Clock, at_local, changed, deliver, linked, person_id, snapshot
 
 XOM_9, XOM_10 = "Chi bộ xóm 9", "Chi bộ xóm 10"
@@ -39,7 +39,7 @@ def _no_error(replies: Replies, sim: FakeTelegram, caplog: pytest.LogCaptureFixt
     assert APOLOGY not in said
     assert "Traceback" not in said
     assert sim.internal_errors == []
-    assert [r for r in caplog.records if r.name == "bot.handlers.errors"] == []
+    assert [r for r in caplog.records if r.name == "bot.channels.telegram.handlers.errors"] == []
 
 
 # --- (a) A member runs every command of the secretary and the cadre ----------------------------

@@ -28,7 +28,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.simulator import CallbackAnswer, FakeTelegram, FloodLimits, render_transcript
+from chibo_devtools.telegram import CallbackAnswer, FakeTelegram, FloodLimits, render_transcript
 
 TOKEN = "123456:SIM-TEST"
 USERNAME = "chibo_sim_bot"

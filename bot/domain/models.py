@@ -154,6 +154,7 @@ class ChatAccount:
     reachable: bool
     linked_at: datetime
     language_code: str | None = None
+    last_seen_at: datetime | None = None  # the last message from it; None until one arrives
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,10 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.models import ChatAccount
-from bot.storage._util import dt, ts
+from bot.storage._util import dt, maybe_dt, ts
 
-_SELECT = (
-    "SELECT channel, external_id, person_id, reachable, linked_at, language_code "
-    "FROM chat_accounts"
-)
+_COLUMNS = "channel, external_id, person_id, reachable, linked_at, language_code, last_seen_at"
+_SELECT = f"SELECT {_COLUMNS} FROM chat_accounts"
 
 
 def _account(row: aiosqlite.Row) -> ChatAccount:
@@ -24,6 +22,7 @@ def _account(row: aiosqlite.Row) -> ChatAccount:
         reachable=bool(row["reachable"]),
         linked_at=dt(row["linked_at"]),
         language_code=row["language_code"],
+        last_seen_at=maybe_dt(row["last_seen_at"]),
     )
 
 
@@ -65,7 +64,7 @@ async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> lis
     """The accounts of everyone in a unit."""
     async with conn.execute(
         "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at, "
-        "a.language_code "
+        "a.language_code, a.last_seen_at "
         "FROM chat_accounts a JOIN memberships m ON m.person_id = a.person_id "
         "WHERE a.channel = ? AND m.unit_id = ?",
         (channel, unit_id),
@@ -106,3 +105,29 @@ async def set_reachable(
         "UPDATE chat_accounts SET reachable = ? WHERE channel = ? AND external_id = ?",
         (int(reachable), channel, external_id),
     )
+
+
+async def seen(conn: aiosqlite.Connection, channel: str, external_id: str, now: datetime) -> None:
+    """Note that a message came from this account now (called for every incoming message)."""
+    await conn.execute(
+        "UPDATE chat_accounts SET last_seen_at = ? WHERE channel = ? AND external_id = ?",
+        (ts(now), channel, external_id),
+    )
+
+
+async def all_of_person(conn: aiosqlite.Connection, person_id: int) -> list[ChatAccount]:
+    """Every account of a person, on every channel, the most recently used first."""
+    async with conn.execute(
+        _SELECT + " WHERE person_id = ? "
+        "ORDER BY COALESCE(last_seen_at, linked_at) DESC, linked_at DESC, channel",
+        (person_id,),
+    ) as cur:
+        return [_account(row) for row in await cur.fetchall()]
+
+
+async def preferred_account(conn: aiosqlite.Connection, person_id: int) -> ChatAccount | None:
+    """The reachable account the person used most recently: where their notices go.
+
+    An account never written from since linking counts as used when it was linked.
+    """
+    return next((a for a in await all_of_person(conn, person_id) if a.reachable), None)

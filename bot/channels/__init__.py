@@ -1,0 +1,1 @@
+"""Chat channels: each one an adapter folder over the channel-neutral core."""

@@ -1,0 +1,1 @@
+"""Telegram: handlers, the callback codec, menus, the inbox and the sender."""

@@ -1,0 +1,1 @@
+"""What people read: one module per feature, each returning text and abstract choices."""

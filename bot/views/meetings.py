@@ -1,0 +1,254 @@
+"""Texts about meetings: notices, changes, answers and the secretary's list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.acts import Attend, GiveReason, ShowRoster
+from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster
+from bot.domain.models import Person, Unit
+from bot.domain.replies import Intent, ReasonKind
+from bot.domain.schedule import MeetingKind, Slot
+from bot.domain.text import fold
+from bot.i18n import Translator
+from bot.views.reply import Choice, rows
+
+
+def meeting_title(t: Translator, meeting: Meeting, unit: Unit) -> str:
+    """ "Chi bộ xóm 9 sinh hoạt thường kỳ tháng 12/2026" or the committee's pre-meeting."""
+    year, month = meeting.month.split("-")
+    if meeting.kind is MeetingKind.COMMITTEE:
+        return t._("Chi ủy {unit} họp tháng {month}/{year}").format(
+            unit=unit.name, month=int(month), year=year
+        )
+    return t._("{unit} sinh hoạt {kind} tháng {month}/{year}").format(
+        unit=unit.name, kind=t._(meeting.kind.label), month=int(month), year=year
+    )
+
+
+def when_where(t: Translator, meeting: Meeting, tz: ZoneInfo) -> str:
+    """Time, weekday and date, place and topic, one per line."""
+    local = meeting.starts_at.astimezone(tz)
+    lines = [
+        t._("🕖 {time}, {date}").format(time=t.time(local), date=t.date(local.date())),
+        t._("📍 {place}").format(place=meeting.place),
+    ]
+    if meeting.topic:
+        lines.append(t._("📝 Nội dung: {topic}").format(topic=meeting.topic))
+    return "\n".join(lines)
+
+
+def answer_line(t: Translator, answer: Answer | None) -> str:
+    """What the person has answered so far, or that they have not."""
+    if answer is None:
+        return t._("Đồng chí chưa báo tham dự hay vắng.")
+    if answer.intent is Intent.ATTEND:
+        return t._("Đồng chí đã báo: ✅ tham dự.")
+    if answer.awaiting_reason:
+        return t._("Đồng chí đã báo: 🙏 xin vắng (chưa có lý do).")
+    return t._("Đồng chí đã báo: 🙏 xin vắng, lý do: {reason}.").format(
+        reason=reason_label(t, answer)
+    )
+
+
+def reason_label(t: Translator, answer: Answer) -> str:
+    """The reason as the minutes write it: the person's words, else the kind.
+
+    Words typed without diacritics ("om") read poorly in minutes, so the kind leads them.
+    """
+    kind = t._(answer.reason_kind.label) if answer.reason_kind else ""
+    words = answer.reason_text or ""
+    if not words:
+        return kind
+    if kind and answer.reason_kind is not ReasonKind.OTHER and fold(words) == words.lower():
+        return t._("{kind} ({words})").format(kind=kind, words=words)
+    return words
+
+
+def notice_text(
+    t: Translator,
+    *,
+    purpose: Purpose,
+    meeting: Meeting,
+    unit: Unit,
+    person: Person,
+    is_cadre: bool,
+    answer: Answer | None,
+    tz: ZoneInfo,
+) -> str:
+    """A notice, nudge, change or cancellation as the person reads it."""
+    title = meeting_title(t, meeting, unit)
+    dear = t._("Kính gửi đồng chí {name},").format(name=person.full_name)
+    if purpose is Purpose.CANCELLED:
+        lines = [
+            t._("❌ HỦY BUỔI SINH HOẠT"),
+            dear,
+            t._("{title} đã được hủy.").format(title=title),
+        ]
+        if meeting.cancel_reason:
+            lines.append(t._("Lý do: {reason}").format(reason=meeting.cancel_reason))
+        lines.append(t._("Chi bộ sẽ thông báo lịch mới."))
+        return "\n".join(lines)
+    heading = {
+        Purpose.NOTICE: t._("📢 THÔNG BÁO SINH HOẠT CHI BỘ"),
+        Purpose.NUDGE: t._("🔔 NHẮC LẠI: đồng chí chưa báo tham dự hay vắng"),
+        Purpose.MOVED: t._("🔄 THAY ĐỔI LỊCH SINH HOẠT"),
+    }[purpose]
+    intro = {
+        Purpose.NOTICE: t._("{title}:"),
+        Purpose.NUDGE: t._("{title}:"),
+        Purpose.MOVED: t._("{title} chuyển sang:"),
+    }[purpose].format(title=title)
+    lines = [heading, dear, intro, when_where(t, meeting, tz), ""]
+    if is_cadre:
+        lines.append(t._("Thông báo để đồng chí cấp ủy viên phụ trách nắm; không cần trả lời."))
+    else:
+        lines.append(answer_line(t, answer))
+        lines.append(
+            t._(
+                "Xin đồng chí bấm nút bên dưới, hoặc nhắn trả lời (ví dụ: «có», «xin vắng vì ốm»)."
+            )
+        )
+    lines.append(t._("Tài liệu sinh hoạt xem trên ứng dụng Sổ tay đảng viên."))
+    return "\n".join(lines)
+
+
+def meeting_card(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> str:
+    """The next meeting as /lichhop shows it."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        text = t._("❌ {title} đã hủy.").format(title=meeting_title(t, meeting, unit))
+        if meeting.cancel_reason:
+            text += "\n" + t._("Lý do: {reason}").format(reason=meeting.cancel_reason)
+        return text
+    return "\n".join([meeting_title(t, meeting, unit) + ":", when_where(t, meeting, tz)])
+
+
+def slot_line(t: Translator, slot: Slot) -> str:
+    """The cell's regular monthly slot."""
+    day = t._("ngày cuối tháng") if slot.day is None else t._("ngày {day}").format(day=slot.day)
+    return t._("Lịch hằng tháng: {day}, {time}, tại {place}.").format(
+        day=day, time=slot.time.strftime("%H:%M"), place=slot.place
+    )
+
+
+def roster_text(
+    t: Translator,
+    meeting: Meeting,
+    unit: Unit,
+    roster: Roster,
+    phones: dict[int, str],
+    tz: ZoneInfo,
+) -> str:
+    """The secretary's list: who comes, who is excused and why, and whom to call."""
+
+    def names(group: tuple[Person, ...], with_phone: bool = False) -> list[str]:
+        return [
+            "  • " + p.full_name + (f" ({phones[p.id]})" if with_phone and p.id in phones else "")
+            for p in group
+        ]
+
+    local = meeting.starts_at.astimezone(tz)
+    lines = [
+        t._("📋 {title}").format(title=meeting_title(t, meeting, unit)),
+        t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date())),
+        "",
+        t._("✅ Tham dự: {n}/{total}").format(n=len(roster.attending), total=roster.expected),
+        *names(roster.attending),
+        t._("🙏 Xin vắng có lý do: {n}").format(n=len(roster.excused)),
+        *[f"  • {p.full_name}: {reason_label(t, a)}" for p, a in roster.excused],
+    ]
+    sections = [
+        (t._("⏳ Xin vắng, chưa nói lý do: {n}"), roster.absent_no_reason, True),
+        (t._("❓ Chưa trả lời: {n}"), roster.not_answered, True),
+        (t._("📵 Chưa kết nối với Trợ lý (cần gọi điện): {n}"), roster.not_linked, True),
+        (t._("⚠️ Không nhắn được vì đã chặn bot (cần gọi điện): {n}"), roster.unreachable, True),
+        (t._("Miễn sinh hoạt: {n}"), roster.exempt, False),
+    ]
+    for label, group, phone in sections:
+        if group:
+            lines.append(label.format(n=len(group)))
+            lines.extend(names(group, phone))
+    return "\n".join(lines)
+
+
+def recorded_text(
+    t: Translator, meeting: Meeting, unit: Unit, answer: Answer, tz: ZoneInfo
+) -> str:
+    """The confirmation after an answer is stored."""
+    local = meeting.starts_at.astimezone(tz)
+    when = t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date()))
+    if answer.intent is Intent.ATTEND:
+        text = t._("✅ Đã ghi nhận: đồng chí tham dự buổi sinh hoạt lúc {when}.")
+    elif answer.awaiting_reason:
+        text = t._("Đã ghi nhận: đồng chí xin vắng buổi sinh hoạt lúc {when}.")
+    else:
+        text = t._("🙏 Đã ghi nhận: đồng chí xin vắng buổi sinh hoạt lúc {when}, lý do: {reason}.")
+    return (
+        text.format(when=when, reason=reason_label(t, answer))
+        + "\n"
+        + t._("Nếu thay đổi, đồng chí cứ nhắn lại trước buổi sinh hoạt.")
+    )
+
+
+def ask_reason_text(t: Translator) -> str:
+    """The question when someone is absent without saying why."""
+    return t._(
+        "Xin đồng chí cho biết lý do vắng (để ghi vào biên bản): bấm một nút, hoặc nhắn lý do."
+    )
+
+
+def waiting_text(t: Translator) -> str:
+    """The answer to "I will tell you later": nothing recorded, the bot waits."""
+    return t._(
+        "Vâng, Trợ lý chờ đồng chí báo lại; chưa ghi gì. Khi đã rõ, đồng chí nhắn «có» hoặc "
+        "«xin vắng», hoặc chọn bên dưới."
+    )
+
+
+def waiting_reason_text(t: Translator) -> str:
+    """The answer to "I will tell you the reason later"."""
+    return t._(
+        "Vâng, Trợ lý chờ đồng chí báo lý do; đồng chí vẫn đang được ghi là xin vắng. Khi "
+        "đã rõ, xin nhắn lý do hoặc chọn bên dưới."
+    )
+
+
+def unclear_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> str:
+    """The question when a reply cannot be read either way."""
+    local = meeting.starts_at.astimezone(tz)
+    return t._(
+        "Trợ lý chưa rõ ý đồng chí. Đồng chí có tham dự buổi sinh hoạt lúc {time}, {date} "
+        "không? Xin bấm một nút bên dưới."
+    ).format(time=t.time(local), date=t.date(local.date()))
+
+
+def now_text(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
+    """A moment as time and date."""
+    local = moment.astimezone(tz)
+    return t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date()))
+
+
+def answer_choices(
+    t: Translator, meeting_id: int, *, with_roster: bool = False
+) -> tuple[tuple[Choice, ...], ...]:
+    """✅ Tham dự / 🙏 Xin vắng, and for the cell's leaders the list of answers."""
+    found: tuple[tuple[Choice, ...], ...] = (
+        (
+            Choice(t._("✅ Tham dự"), Attend(meeting_id, True)),
+            Choice(t._("🙏 Xin vắng"), Attend(meeting_id, False)),
+        ),
+    )
+    if with_roster:
+        found += ((roster_choice(t, meeting_id),),)
+    return found
+
+
+def roster_choice(t: Translator, meeting_id: int) -> Choice:
+    """The choice that shows the secretary's list."""
+    return Choice(t._("📋 Danh sách trả lời"), ShowRoster(meeting_id))
+
+
+def reason_choices(t: Translator, meeting_id: int) -> tuple[tuple[Choice, ...], ...]:
+    """The usual reasons for being absent, two to a row."""
+    return rows((Choice(t._(kind.label), GiveReason(meeting_id, kind)) for kind in ReasonKind), 2)

@@ -1,0 +1,1 @@
+"""Development tools shipped beside the bot: the chat platform simulators and the demo."""
