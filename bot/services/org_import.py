@@ -161,12 +161,18 @@ async def import_org_file(
         if with_invites:
             linked = await people.with_account(conn, CHANNEL)
             codes = await people.open_invite_codes(conn, now)
+            # 8-digit codes collide now and then at this scale, and a code is never reused:
+            # every code ever issued is read once and new ones are drawn around them.
+            taken = set(await people.all_invite_codes(conn))
             fresh: dict[int, str] = {}
             for row, someone in zip(org.rows, plan.row_people, strict=True):
                 assert someone is not None  # every row has its person by now
                 if someone.id in linked:
                     continue
-                code = codes.get(someone.id) or fresh.setdefault(someone.id, new_code())
+                code = codes.get(someone.id) or fresh.get(someone.id)
+                if code is None:
+                    code = _unused_code(taken)
+                    fresh[someone.id] = code
                 report.invites.append(
                     InviteRow(unit=format_path(row.unit), name=row.name, role=row.role, code=code)
                 )
@@ -190,6 +196,14 @@ async def import_org_file(
             ],
         )
     return report
+
+
+def _unused_code(taken: set[str]) -> str:
+    """A new invite code not among ``taken`` (which then holds it too)."""
+    while (code := new_code()) in taken:
+        pass
+    taken.add(code)
+    return code
 
 
 def _all_paths(rows: Iterable[OrgRow]) -> list[UnitPath]:

@@ -312,6 +312,12 @@ async def open_invite_codes(conn: aiosqlite.Connection, now: datetime) -> dict[i
         return {int(row[0]): str(row[1]) for row in await cur.fetchall()}
 
 
+async def all_invite_codes(conn: aiosqlite.Connection) -> frozenset[str]:
+    """Every invite code ever issued (codes are never reused)."""
+    async with conn.execute("SELECT code FROM invites") as cur:
+        return frozenset(str(row[0]) for row in await cur.fetchall())
+
+
 async def insert_invites(
     conn: aiosqlite.Connection,
     codes: Mapping[int, str],
