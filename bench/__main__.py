@@ -1,6 +1,6 @@
 """Run the benchmarks and write BENCHMARKS.md:  python -m bench [--quick] [--only NAMES]
 
-NAMES (comma-separated): wave, storm, digest, crash. --quick runs small sizes (a check that
+NAMES (comma-separated): wave, storm, digest, crash, import. --quick runs small sizes (a check that
 everything works, in a few minutes); the figures in BENCHMARKS.md come from a full run.
 """
 
@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import crash, province, report, scenario, storm, wave
+from bench import crash, importing, province, report, scenario, storm, wave
 from bench.harness import ROOT, machine
 
-ALL = ("wave", "storm", "digest", "crash")
+ALL = ("wave", "storm", "digest", "crash", "import")
 
 
 async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, Any]:
@@ -56,6 +56,11 @@ async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, 
         print(f"· SIGKILL mid-storm {small:,}", flush=True)
         figures["crash-storm"] = await crash.mid_storm(work, await org(small))
         _show(figures, "crash-storm")
+    if "import" in names:
+        members, cells = (3_000, 140) if quick else (150_000, 7_000)
+        print(f"· import {members:,} members, {cells:,} cells", flush=True)
+        figures["import"] = await importing.run(work / "import", members=members, cells=cells)
+        _show(figures, "import")
     figures["import_seconds"] = {size: o.import_seconds for size, o in orgs.items()}
     return figures
 

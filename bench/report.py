@@ -45,7 +45,31 @@ def render(f: dict[str, Any]) -> str:
         out += _digest(f["digest"])
     if "crash-wave" in f or "crash-storm" in f:
         out += _crash(f, small)
+    if "import" in f:
+        out += _import(f["import"])
     return "\n".join(out) + "\n"
+
+
+def _import(f: dict[str, Any]) -> list[str]:
+    out = [
+        "## Organisation import",
+        "",
+        f"`chibo import` of a synthetic organisation file of {f['rows']:,} rows "
+        f"({f['members']:,} members in {f['cells']:,} cells, their cadres): the whole file",
+        "in one transaction (target: under 20 s).",
+        "",
+        "| import | seconds | rows/s |",
+        "|---|---|---|",
+    ]
+    names = {
+        "fresh": "into an empty database",
+        "fresh_with_invites": "into an empty database, with invite codes (`--invites`)",
+        "again": "the same file again (nothing changes)",
+    }
+    for key, label in names.items():
+        if key in f:
+            out.append(f"| {label} | {f[key]['seconds']:.1f} | {f[key]['rows_per_second']:,.0f} |")
+    return [*out, ""]
 
 
 def _wave(f: dict[str, Any], small: int, large: int) -> list[str]:

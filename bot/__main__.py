@@ -6,15 +6,17 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import Config, ConfigError, load_config, token_from_env
+from bot.domain.orgfile import MAX_CELL_CHARS
 from bot.i18n import CatalogError, Catalogs, Translator
 from bot.services.org_import import ImportReport, import_org_file
 from bot.storage.db import Database
@@ -52,6 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return asyncio.run(_report(config, t, args.unit, args.month))
         if args.command == "backup":
+            if args.out.is_dir():
+                print(
+                    t._(
+                        "{path} là một thư mục; hãy ghi tên tệp sao lưu, như {path}/chibo.sqlite3."
+                    ).format(path=args.out),
+                    file=sys.stderr,
+                )
+                return 2
             return asyncio.run(_backup(config, t, args.out))
         if args.command == "explain":
             from bot.cli_explain import main_explain
@@ -126,11 +136,50 @@ def _bare_translator() -> Translator:
     return Catalogs(lang).get(lang)
 
 
+class TokenFilter(logging.Filter):
+    """Masks the bot token in every log record: httpx and PTB log URLs that contain it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    @staticmethod
+    def mask(text: str, token: str) -> str:
+        """The text with the token (and its secret half alone) replaced by a mark."""
+        if not token:
+            return text
+        text = text.replace(token, "<BOT_TOKEN>")
+        secret = token.partition(":")[2]
+        return text.replace(secret, "<BOT_TOKEN>") if len(secret) >= 8 else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with the token masked; never drops a record."""
+        message = record.getMessage()
+        masked = self.mask(message, self.token)
+        if record.exc_info and record.exc_info[1] is not None:
+            # A traceback is formatted later from the exception: mask its text here instead.
+            formatted = logging.Formatter().formatException(record.exc_info)
+            hidden = self.mask(formatted, self.token)
+            if hidden != formatted:
+                masked = f"{masked}\n{hidden}"
+                record.exc_info, record.exc_text = None, None
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 def _setup_logging(config: Config) -> None:
     logging.basicConfig(
         level=config.bot.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The Zalo token sits in its API's URLs the same way.
+    for name in ("BOT_TOKEN", "ZALO_BOT_TOKEN"):
+        token = os.environ.get(name, "").strip()
+        if token:
+            # On the handlers, so records of every logger (httpx, telegram, ours) pass.
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(TokenFilter(token))
     # Every Bot API call is logged by httpx at INFO; that drowns what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -141,8 +190,27 @@ def _run(config: Config, t: Translator) -> int:
 
     token = token_from_env(os.environ)
     read_card(config)  # a broken scorecard file stops here, with its reason
+    problem = asyncio.run(_api_problem(config, t, token))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     run(config, token)
     return 0
+
+
+async def _api_problem(config: Config, t: Translator, token: str) -> str | None:
+    """Why the Bot API cannot be used with this config and token, or None if it can."""
+    # Asked once before starting, so that a wrong URL or token is one clear line, not the
+    # framework's traceback.
+    try:
+        async with Bot(token, base_url=config.bot.api_base_url):
+            return None
+    except InvalidToken:
+        return t._("Telegram không nhận mã BOT_TOKEN này; hãy lấy lại mã từ @BotFather.")
+    except NetworkError as exc:
+        return t._(
+            "Không kết nối được tới Bot API ở {url} (khóa bot.api_base_url): {error}"
+        ).format(url=config.bot.api_base_url, error=TokenFilter.mask(str(exc), token))
 
 
 async def _bot_username(config: Config) -> str | None:
@@ -252,6 +320,12 @@ async def _report(config: Config, t: Translator, unit: str | None, month_text: s
     if isinstance(month, MonthError):
         print(month.render(t._), file=sys.stderr)
         return 2
+    if unit is not None and len(unit) > MAX_CELL_CHARS:
+        print(
+            t._("Tên đơn vị quá dài: tối đa {max} ký tự.").format(max=MAX_CELL_CHARS),
+            file=sys.stderr,
+        )
+        return 2
     db = await Database.open(config.storage.path)
     try:
         cells = await reports.cells_of(db, await _unit_ids(db, unit))
@@ -261,7 +335,11 @@ async def _report(config: Config, t: Translator, unit: str | None, month_text: s
         months = [rendered(t, r) for r in await reports.month_reports(db, cells, month, tz)]
     finally:
         await db.close()
-    print(monthly_digest(t, unit or "", month, months))
+    # The digest is written for a cadre by name; printed here it is for nobody in particular,
+    # so its greeting line ("Kính gửi đồng chí {name},") is left out rather than left empty.
+    nameless = t._("Kính gửi đồng chí {name},").format(name="")
+    text = monthly_digest(t, "", month, months)
+    print("\n".join(line for line in text.split("\n") if line != nameless))
     return 0
 
 
@@ -282,6 +360,12 @@ async def _backup(config: Config, t: Translator, out: Path) -> int:
     db = await Database.open(config.storage.path)
     try:
         await db.backup(out)
+    except (OSError, sqlite3.Error) as exc:
+        print(
+            t._("Không ghi được tệp sao lưu {path}: {error}").format(path=out, error=exc),
+            file=sys.stderr,
+        )
+        return 2
     finally:
         await db.close()
     print(t._("Đã sao lưu cơ sở dữ liệu vào {path}.").format(path=out))
@@ -322,7 +406,34 @@ def render_report(t: Translator, org_file: Path, report: ImportReport) -> str:
     }
     for change in report.people_changed:
         fields = ", ".join(field_names[f] for f in change.fields)
+        if change.role_before is not None and change.role_after is not None:
+            fields += " " + t._("({before} → {after})").format(
+                before=t._(change.role_before.label), after=t._(change.role_after.label)
+            )
         lines.append(f"    - {change.name} ({change.unit}): {fields}")
+    if report.moved:
+        lines.append(t._("  Chuyển sinh hoạt sang chi bộ khác: {n}").format(n=len(report.moved)))
+        for move in report.moved:
+            lines.append(
+                "    - "
+                + t._("{name}: chuyển từ {old} sang {new}").format(
+                    name=move.name, old=move.old_unit, new=move.new_unit
+                )
+            )
+    if report.dropped:
+        lines.append(
+            t._(
+                "  Không còn trong tệp (thôi mọi quyền bí thư, phó bí thư, chi ủy viên, "
+                "phụ trách; ghi là «đã chuyển sinh hoạt»): {n}"
+            ).format(n=len(report.dropped))
+        )
+        for dropped in report.dropped:
+            lines.append(
+                "    - "
+                + t._("{name} ({unit}), trước là {role}").format(
+                    name=dropped.name, unit=dropped.unit, role=t._(dropped.role_before.label)
+                )
+            )
     lines.append(t._("  Không đổi: {n}").format(n=report.people_unchanged))
     if report.not_in_file:
         lines.append(

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.models import N_
+from bot.domain.schedule import MAX_PLACE_CHARS, parse_offset
 
 LANGUAGES = ("vi", "en")
+
+# Bounds on config values: every text ends up in messages, URLs or file names, and a value far
+# past these is a paste gone wrong (README, "Config limits").
+MAX_TEXT_CHARS = 1000  # any text value not bounded more tightly below
+MAX_URL_CHARS = 500  # bot.api_base_url, bot.api_file_url
+MAX_PATH_CHARS = 1000  # storage.path, scorecard.path
+MAX_LIST_ITEMS = 100  # bot.admins, reminders.before, time.quiet_hours
+MAX_OFFSET_DAYS = 31  # reminders.before: "31d", "744h", "44640m" at most
+MAX_TIMEZONE_CHARS = 64
+# A Telegram chat id fits in 52 bits; anything bigger is not one (a pasted token, a phone).
+MAX_CHAT_ID = 2**52
+_USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
+# What a bot token looks like: a value shaped like this is never repeated back in an error.
+_TOKEN_LIKE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{10,}")
 
 
 class ConfigError(Exception):
@@ -185,7 +203,24 @@ def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
         config = dataclasses.replace(
             config, storage=StorageConfig(path=str((anchor / storage).resolve()))
         )
+    _check_storage(Path(config.storage.path))
     return config
+
+
+def _check_storage(path: Path) -> None:
+    """The database file can be created or written; else say so, naming storage.path."""
+    if path.is_dir():
+        raise ConfigError(
+            N_("{key}: {path} là một thư mục; hãy ghi tên tệp cơ sở dữ liệu"),
+            key="storage.path",
+            path=path,
+        )
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the database's folders are made when it is opened
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK)
+    if not folder.is_dir() or not writable:
+        raise ConfigError(N_("{key}: không ghi được vào {path}"), key="storage.path", path=path)
 
 
 def parse_config(raw: Mapping[str, object]) -> Config:
@@ -229,26 +264,72 @@ def _coerce(key: str, hint: object, value: object) -> object:
         item_type = typing.get_args(hint)[0]
         if not isinstance(value, list):
             raise ConfigError(N_("{key} phải là một danh sách"), key=key)
+        if len(value) > MAX_LIST_ITEMS:
+            raise ConfigError(
+                N_("{key} có quá nhiều mục: tối đa {high}"), key=key, high=MAX_LIST_ITEMS
+            )
         return tuple(_coerce(f"{key}[{i}]", item_type, item) for i, item in enumerate(value))
     if isinstance(hint, type):
         # bool is an int in Python; a config value of true for a number is still a mistake.
         if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+            if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+                raise ConfigError(
+                    N_("{key} quá dài: tối đa {high} ký tự"), key=key, high=MAX_TEXT_CHARS
+                )
             return value
         raise ConfigError(
             N_("{key} phải là {expected}, không phải {value}"),
             key=key,
             expected=_TYPE_NAMES.get(hint, hint.__name__),
-            value=repr(value),
+            value=_quoted(value),
         )
     raise TypeError(hint)  # a programming error, not a config one
 
 
+def _quoted(value: object) -> str:
+    """A wrong value as the error repeats it: short, and never a pasted token."""
+    text = repr(value)
+    if _TOKEN_LIKE.search(text):
+        return "«…»"  # a token in the wrong place must not end up in a terminal or a log
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _too_long(key: str, value: str, high: int) -> None:
+    if len(value) > high:
+        raise ConfigError(N_("{key} quá dài: tối đa {high} ký tự"), key=key, high=high)
+
+
+def _visible(text: str) -> str:
+    """The text without invisible format characters (zero-width spaces, bidi marks)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
+def _offset_in_bounds(offset: str) -> bool:
+    try:
+        return parse_offset(offset) <= timedelta(days=MAX_OFFSET_DAYS)
+    except ValueError:  # too large for a timedelta at all
+        return False
+
+
 def _check(config: Config) -> None:
     """Check values, not just types."""
-    if not config.bot.api_base_url.startswith(("http://", "https://")):
+    for key, url in (
+        ("bot.api_base_url", config.bot.api_base_url),
+        ("bot.api_file_url", config.bot.api_file_url),
+    ):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(N_("{key} phải bắt đầu bằng http:// hoặc https://"), key=key)
+        _too_long(key, url, MAX_URL_CHARS)
+    if config.bot.username and not _USERNAME.match(config.bot.username):
         raise ConfigError(
-            N_("{key} phải bắt đầu bằng http:// hoặc https://"), key="bot.api_base_url"
+            N_("{key} phải là tên bot Telegram: 5–32 chữ cái, chữ số hoặc dấu _"),
+            key="bot.username",
         )
+    for i, admin in enumerate(config.bot.admins):
+        if not 0 < admin < MAX_CHAT_ID:
+            raise ConfigError(
+                N_("{key} phải là mã số chat Telegram (một số dương)"), key=f"bot.admins[{i}]"
+            )
     if config.bot.default_language not in LANGUAGES:
         raise ConfigError(
             N_("{key} phải là một trong: {allowed}"),
@@ -268,6 +349,7 @@ def _check(config: Config) -> None:
             low=0,
             high=1000,
         )
+    _too_long("time.timezone", config.time.timezone, MAX_TIMEZONE_CHARS)
     try:
         ZoneInfo(config.time.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -287,14 +369,25 @@ def _check(config: Config) -> None:
         )
     if not _HHMM.match(config.meetings.default_time):
         raise ConfigError(N_('{key} phải là giờ dạng "19:30"'), key="meetings.default_time")
-    if not config.meetings.default_place.strip():
+    if not _visible(config.meetings.default_place):
         raise ConfigError(N_("{key} không được để trống"), key="meetings.default_place")
+    _too_long("meetings.default_place", config.meetings.default_place, MAX_PLACE_CHARS)
     for i, offset in enumerate(config.reminders.before):
         if not _OFFSET.match(offset):
             raise ConfigError(
                 N_('{key} phải là một số kèm đơn vị d, h hoặc m, như "3d"'),
                 key=f"reminders.before[{i}]",
             )
+        if not _offset_in_bounds(offset):
+            raise ConfigError(
+                N_("{key} quá xa: nhắc trước tối đa {high} ngày"),
+                key=f"reminders.before[{i}]",
+                high=MAX_OFFSET_DAYS,
+            )
+    if not config.storage.path.strip():
+        raise ConfigError(N_("{key} không được để trống"), key="storage.path")
+    _too_long("storage.path", config.storage.path, MAX_PATH_CHARS)
+    _too_long("scorecard.path", config.scorecard.path, MAX_PATH_CHARS)
     if not 1 <= config.digest.monthly_day <= 28:
         raise ConfigError(
             N_("{key} phải từ {low} đến {high}"), key="digest.monthly_day", low=1, high=28

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -15,6 +22,8 @@ from bot.config import (
     zalo_token_from_env,
     zalo_webhook_secret_from_env,
 )
+from chibo_devtools.telegram import FakeTelegram
+from tests.helpers import TOKEN, chibo_process, codes, make_config, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +123,133 @@ def test_bad_config_file_exits_with_the_key(
     err = capsys.readouterr().err
     assert "bot.foo" in err
     assert "Lỗi cấu hình" in err
+
+
+async def test_debug_log_never_shows_the_token(sim: FakeTelegram, tmp_path: Path) -> None:
+    """At log_level DEBUG the running bot's log masks the token wherever a URL carries it."""
+    config = make_config(tmp_path, sim.base_url)
+    invite = codes(await seed(config))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[bot]\napi_base_url = "{sim.base_url}"\nlog_level = "DEBUG"\n'
+        f'[storage]\npath = "{config.storage.path}"\n',
+        encoding="utf-8",
+    )
+    process = await chibo_process("run", "--config", str(config_file))
+    try:
+        an = sim.user("Nguyễn Văn An")
+        assert (await an.send(f"/start {invite['Nguyễn Văn An']}", timeout=30)).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    log = err.decode()
+    assert "getUpdates" in log  # DEBUG lines were written
+    assert TOKEN.partition(":")[2] not in log
+
+
+def _text_keys() -> list[str]:
+    """Every text key of the config ("table.key"), read from the dataclasses themselves."""
+    keys = []
+    for table in dataclasses.fields(Config):
+        table_type = typing.get_type_hints(Config)[table.name]
+        for name, hint in typing.get_type_hints(table_type).items():
+            if hint is str:
+                keys.append(f"{table.name}.{name}")
+    return keys
+
+
+@pytest.mark.parametrize("key", _text_keys())
+def test_every_text_value_is_bounded(tmp_path: Path, key: str) -> None:
+    """A 5,000-character value for any text key is refused with the key named."""
+    table, name = key.split(".")
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, f"[{table}]\n{name} = '{'x' * 5000}'\n"))
+    assert key in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (f"[meetings]\ndefault_place = '{'Nhà văn hóa ' * 20}'\n", "meetings.default_place"),
+        ("[meetings]\ndefault_place = '\u200b\u200b\u202e'\n", "meetings.default_place"),
+        ("[reminders]\nbefore = ['1000000000d']\n", "reminders.before[0]"),
+        ("[reminders]\nbefore = ['3d', '100000000000000000000000m']\n", "reminders.before[1]"),
+        ("[reminders]\nbefore = ['32d']\n", "reminders.before[0]"),
+        ("[storage]\npath = ''\n", "storage.path"),
+        ("[storage]\npath = '.'\n", "storage.path"),
+        ("[storage]\npath = 'config.toml/db.sqlite3'\n", "storage.path"),
+        ("[bot]\nusername = 'not a bot name'\n", "bot.username"),
+        ("[bot]\nadmins = [-5]\n", "bot.admins[0]"),
+    ],
+)
+def test_values_that_would_break_every_message_are_refused(
+    tmp_path: Path, text: str, named: str
+) -> None:
+    """Values that pass a type check but break notices or storage name their key."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text))
+    assert named in str(caught.value)
+
+
+def test_longest_offset_allowed_is_31_days(tmp_path: Path) -> None:
+    """Reminders up to 31 days ahead are fine, in any unit."""
+    config = load_config(_write(tmp_path, "[reminders]\nbefore = ['31d', '744h', '44640m']\n"))
+    assert config.reminders.before == ("31d", "744h", "44640m")
+
+
+def test_token_pasted_into_admins_is_not_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token pasted where an admin id belongs is named by key, never printed back."""
+    token = "7123456789:AAHk3xQ-exampleSecretPart_0123456789"
+    config_file = _write(tmp_path, f"[bot]\nadmins = ['{token}']\n")
+    assert main(["import", "x.csv", "--config", str(config_file)]) == 2
+    err = capsys.readouterr().err
+    assert "bot.admins[0]" in err
+    assert token.partition(":")[2] not in err
+
+
+def _chibo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as a separate process, as an administrator runs it."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", **env},
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_storage_path_under_a_file_names_the_key(tmp_path: Path) -> None:
+    """`chibo import` with a storage.path that cannot be a file says so, without a traceback."""
+    (tmp_path / "plain").write_text("", encoding="utf-8")
+    config_file = _write(tmp_path, f"[storage]\npath = '{tmp_path / 'plain' / 'db.sqlite3'}'\n")
+    done = _chibo("import", "x.csv", "--config", str(config_file))
+    assert done.returncode == 2
+    assert "storage.path" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_backup_into_a_folder_names_the_folder(tmp_path: Path) -> None:
+    """`chibo backup DIR` asks for a file name instead of failing with a traceback."""
+    config_file = _write(tmp_path, f"[storage]\npath = '{tmp_path / 'db.sqlite3'}'\n")
+    done = _chibo("backup", str(tmp_path), "--config", str(config_file))
+    assert done.returncode == 2
+    assert f"{tmp_path} là một thư mục" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_run_against_an_unreachable_api_names_the_key(tmp_path: Path) -> None:
+    """`chibo run` with nothing listening at bot.api_base_url says which key to check."""
+    config_file = _write(
+        tmp_path,
+        "[bot]\napi_base_url = 'http://127.0.0.1:9/bot'\n"
+        f"[storage]\npath = '{tmp_path / 'db.sqlite3'}'\n",
+    )
+    done = _chibo("run", "--config", str(config_file), BOT_TOKEN="123456:TEST-TOKEN-SECRET")
+    assert done.returncode == 2
+    assert "bot.api_base_url" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "TEST-TOKEN-SECRET" not in done.stderr

@@ -617,3 +617,147 @@ def test_csv_like_text_never_crashes_and_errors_are_sorted(
     for error in result.errors:
         error.render(identity)
     assert not {r.line for r in result.rows} & set(lines)
+
+
+# --- Layouts of Vietnamese spreadsheets ------------------------------------------------------
+
+CHI_BO_B = ("Đảng bộ xã A", "Chi bộ B")
+CHI_BO_C = ("Đảng bộ xã A", "Chi bộ C")
+
+
+def test_xlsx_merged_name_header_joins_ho_dem_and_ten(tmp_path: Path) -> None:
+    """A "Họ và tên" header merged over họ đệm | tên gives full names, not the family part."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["STT", "Đơn vị", "Họ và tên", None, "Vai trò"])
+    sheet.merge_cells("C1:D1")
+    sheet.append([None, None, "Họ đệm", "Tên", None])
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:B2")
+    sheet.merge_cells("E1:E2")
+    sheet.append([1, "Đảng bộ xã A / Chi bộ B", "Nguyễn Văn", "An", "bí thư"])
+    sheet.append([2, "Đảng bộ xã A / Chi bộ B", "Trần Thị Thanh", "Bình", "đảng viên"])
+    path = tmp_path / "org.xlsx"
+    workbook.save(path)
+    result = read_org_file(path)
+    assert not result.errors, [e.render(identity) for e in result.errors]
+    assert [(r.line, r.name) for r in result.rows] == [
+        (3, "Nguyễn Văn An"),
+        (4, "Trần Thị Thanh Bình"),
+    ]
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
+    """Title lines above the header ("DANH SÁCH ĐẢNG VIÊN…") do not hide the header."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["ĐẢNG BỘ XÃ A"])
+    sheet.append(["DANH SÁCH ĐẢNG VIÊN CHI BỘ B"])
+    sheet.merge_cells("A2:D2")
+    sheet.append([])
+    sheet.append(["Đơn vị", "Họ và tên", "Vai trò", "Điện thoại"])
+    sheet.append(["Đảng bộ xã A / Chi bộ B", "Nguyễn Văn An", "bí thư", "0912345678"])
+    path = tmp_path / "org.xlsx"
+    workbook.save(path)
+    result = read_org_file(path)
+    assert not result.errors, [e.render(identity) for e in result.errors]
+    assert [(r.line, r.unit, r.name) for r in result.rows] == [(5, CHI_BO_B, "Nguyễn Văn An")]
+
+
+def test_xlsx_unit_merged_downwards_is_read_for_every_row(tmp_path: Path) -> None:
+    """A unit cell merged over its members' rows belongs to each of those rows."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Đơn vị", "Họ và tên", "Vai trò"])
+    sheet.append(["Đảng bộ xã A / Chi bộ B", "Nguyễn Văn An", "bí thư"])
+    sheet.append([None, "Trần Thị Bình", "đảng viên"])
+    sheet.append([None, "Lê Văn Cường", "đảng viên"])
+    sheet.merge_cells("A2:A4")
+    sheet.append(["Đảng bộ xã A / Chi bộ C", "Phạm Văn Dũng", "bí thư"])
+    sheet.append([None, "Đỗ Thị Yến", "đảng viên"])
+    sheet.merge_cells("A5:A6")
+    path = tmp_path / "org.xlsx"
+    workbook.save(path)
+    result = read_org_file(path)
+    assert not result.errors, [e.render(identity) for e in result.errors]
+    assert [(r.unit, r.name) for r in result.rows] == [
+        (CHI_BO_B, "Nguyễn Văn An"),
+        (CHI_BO_B, "Trần Thị Bình"),
+        (CHI_BO_B, "Lê Văn Cường"),
+        (CHI_BO_C, "Phạm Văn Dũng"),
+        (CHI_BO_C, "Đỗ Thị Yến"),
+    ]
+
+
+def test_csv_unit_written_once_per_block_is_read_for_every_row(tmp_path: Path) -> None:
+    """A CSV that writes each unit once, blank below it (a merged column saved as CSV), reads."""
+    result = read_text(
+        tmp_path,
+        HEADER,
+        "Đảng bộ xã A / Chi bộ B,Nguyễn Văn An,bí thư,,,",
+        ",Trần Thị Bình,đảng viên,,,",
+        ",Lê Văn Cường,đảng viên,,,",
+        "Đảng bộ xã A / Chi bộ C,Phạm Văn Dũng,bí thư,,,",
+        ",Đỗ Thị Yến,đảng viên,,,",
+    )
+    assert not result.errors, [e.render(identity) for e in result.errors]
+    assert [r.unit for r in result.rows] == [CHI_BO_B] * 3 + [CHI_BO_C] * 2
+
+
+def test_csv_with_one_forgotten_unit_is_still_an_error(tmp_path: Path) -> None:
+    """A file that writes the unit on every row but one: that row is a mistake, not a merge."""
+    result = read_text(
+        tmp_path,
+        HEADER,
+        "Đảng bộ xã A / Chi bộ B,Nguyễn Văn An,bí thư,,,",
+        "Đảng bộ xã A / Chi bộ B,Trần Thị Bình,đảng viên,,,",
+        ",Lê Văn Cường,đảng viên,,,",
+        "Đảng bộ xã A / Chi bộ B,Phạm Văn Dũng,đảng viên,,,",
+    )
+    assert (only_error(result).line, only_error(result).column) == (4, "đơn vị")
+
+
+def test_unit_paths_differing_in_case_or_composition_are_one_unit(tmp_path: Path) -> None:
+    """ "Chi bộ xóm 9", "chi bộ xóm 9" and the same in NFD are one cell, spelt as first written."""
+    nfd = unicodedata.normalize("NFD", "Đảng bộ xã A / Chi bộ xóm 9")
+    result = read_text(
+        tmp_path,
+        HEADER,
+        "Đảng bộ xã A / Chi bộ xóm 9,Nguyễn Văn An,bí thư,,,",
+        "đảng bộ xã a / chi bộ xóm 9,Trần Thị Bình,đảng viên,,,",
+        f"{nfd},Lê Văn Cường,đảng viên,,,",
+        "ĐẢNG BỘ XÃ A,Hà Văn Tâm,cấp ủy viên phụ trách,,,đảng bộ XÃ A / CHI BỘ XÓM 9",
+    )
+    assert not result.errors, [e.render(identity) for e in result.errors]
+    cell = ("Đảng bộ xã A", "Chi bộ xóm 9")
+    assert [r.unit for r in result.rows] == [cell, cell, cell, ("Đảng bộ xã A",)]
+    assert result.rows[3].follows == (cell,)
+
+
+def test_unit_paths_match_the_database_spelling(tmp_path: Path) -> None:
+    """A later file writing a known unit in other case keeps the unit already loaded."""
+    result = read_text(tmp_path, HEADER, "ĐẢNG BỘ XÃ A / chi bộ b,Nguyễn Văn An,bí thư,,,")
+    assert result.rows[0].unit == ("ĐẢNG BỘ XÃ A", "chi bộ b")
+    again = read_org_file(
+        write(tmp_path, HEADER + "\nđảng bộ xã a / CHI BỘ B,Nguyễn Văn An,bí thư,,,\n"),
+        known_units=[CHI_BO_B],
+    )
+    assert again.rows[0].unit == CHI_BO_B
+
+
+def test_unit_path_too_long_is_reported_as_too_long(tmp_path: Path) -> None:
+    """A unit path over the limit is "too long" on its row and on the cadre's, never "unknown"."""
+    long_cell = "Đảng bộ xã A / Chi  bộ  " + "thôn  Đông  " * 120
+    result = read_text(
+        tmp_path,
+        HEADER,
+        f"{long_cell},Nguyễn Văn An,bí thư,,,",
+        f"Đảng bộ xã A,Hà Văn Tâm,cấp ủy viên phụ trách,,,{long_cell}",
+    )
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (2, "đơn vị", "Ô quá dài: tối đa {max} ký tự."),
+        (3, "phụ trách", "Ô quá dài: tối đa {max} ký tự."),
+    ]

@@ -28,6 +28,32 @@ _MAX_SHEET_LINE = 1_048_576
 # Declared uncompressed size of all parts of an XLSX: bounds a zip bomb before openpyxl
 # inflates it (a genuine 20 MB workbook is well under this).
 _MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+# Past this many characters a cell is too long whatever white space tidying removes.
+_MAX_RAW_CHARS = 8 * MAX_CELL_CHARS
+
+# Title rows ("DANH SÁCH ĐẢNG VIÊN…") above the header that are skipped to find it.
+_MAX_TITLE_ROWS = 10
+# A merged "Họ và tên" header covers at most họ | đệm | tên.
+_MAX_NAME_COLUMNS = 3
+# What a sub-header row under a merged "Họ và tên" says (folded).
+_NAME_PARTS = {
+    fold(word)
+    for word in (
+        "họ",
+        "họ đệm",
+        "họ và đệm",
+        "họ và tên đệm",
+        "họ lót",
+        "tên đệm",
+        "chữ đệm",
+        "tên",
+        "first name",
+        "last name",
+        "given name",
+        "family name",
+        "surname",
+    )
+}
 
 _CSV_SUFFIXES = {".csv"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -78,6 +104,8 @@ class OrgRow:
     phone: str | None
     status: MemberStatus
     follows: tuple[UnitPath, ...]
+    # The name as compared: without diacritics or case (computed once, for big files).
+    name_key: str
 
 
 @dataclass(frozen=True)
@@ -159,8 +187,17 @@ def _too_many_rows(line: int) -> _FileError:
 
 def _clean(value: str) -> str:
     """Drop control and invisible formatting characters, then tidy white space."""
-    # Truncating first keeps a monstrous cell cheap; the length check still sees it as too long.
-    value = value[: MAX_CELL_CHARS + 1]
+    if len(value) > _MAX_RAW_CHARS:
+        # Cheap for a monstrous cell, and still too long for the length check: cutting the
+        # cell before tidying could instead leave a shorter, wrong value (a path cut short).
+        return value[: MAX_CELL_CHARS + 1]
+    if (
+        value.isprintable()
+        and "  " not in value
+        and value == value.strip()
+        and unicodedata.is_normalized("NFC", value)
+    ):
+        return value  # already tidy: most cells, so the common case costs little
     if not value.isprintable():
         value = "".join(
             ch for ch in value if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
@@ -255,13 +292,57 @@ def _xlsx_records(path: Path) -> list[_Record]:
             sheet = workbook.worksheets[0]
             # Some writers store a wrong sheet size; read whatever cells are really there.
             sheet.reset_dimensions()
-            return _collect(_sheet_records(sheet.iter_rows(min_row=1, values_only=True)))
+            records = _collect(_sheet_records(sheet.iter_rows(min_row=1, values_only=True)))
+            return _fill_merged(records, _vertical_merges(sheet))
         except _FileError:
             raise
         except Exception:
             raise _not_xlsx(path) from None
         finally:
             workbook.close()
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _vertical_merges(sheet: Any) -> list[tuple[int, int, int]]:
+    """Cells merged downwards, as (column index, first line, last line).
+
+    openpyxl's read-only mode, which keeps a large sheet cheap, does not read merged cells,
+    so the sheet's XML is scanned for them.
+    """
+    from openpyxl.utils.cell import column_index_from_string
+
+    found: list[tuple[int, int, int]] = []
+    tail = b""
+    with sheet._get_source() as source:  # the only way to the sheet's XML
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            for match in _MERGE.finditer(text):
+                first, last = int(match[2]), int(match[4])
+                if last > first:
+                    column = column_index_from_string(match[1].decode()) - 1
+                    found.append((column, first, last))
+            # A tag cut by the chunk boundary is found whole in the next round.
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut >= 0 and b">" not in text[cut:] else b""
+    return found
+
+
+def _fill_merged(records: list[_Record], merges: list[tuple[int, int, int]]) -> list[_Record]:
+    """Give every cell of a downward merge the value shown in its first cell."""
+    if not merges:
+        return records
+    by_line = dict(records)
+    for column, first, last in merges:
+        top = by_line.get(first)
+        value = top[column] if top is not None and column < len(top) else ""
+        for line in range(first + 1, last + 1):
+            cells = by_line.get(line)
+            if cells is not None:
+                cells.extend([""] * (column + 1 - len(cells)))
+                cells[column] = value
+    return records
 
 
 def _check_unzipped_size(stream: io.BufferedReader) -> None:
@@ -304,6 +385,8 @@ class _Columns:
     """Where each known column is: field → (cell index, header as written)."""
 
     found: Mapping[str, tuple[int, str]]
+    # "Họ và tên" merged over two or three columns (họ đệm | tên): every cell index it covers.
+    name_span: tuple[int, ...] = ()
 
 
 def _read_header(line: int, cells: list[str]) -> tuple[_Columns, list[RowError]]:
@@ -335,10 +418,63 @@ def _read_header(line: int, cells: list[str]) -> tuple[_Columns, list[RowError]]
                     {"column": _HEADER_NAMES[key], "found": written},
                 )
             )
-    return _Columns(found), errors
+    span: tuple[int, ...] = ()
+    if NAME in found:
+        first = found[NAME][0]
+        last = first
+        # Columns without a header right after the name are the rest of a merged name header.
+        while (
+            last + 1 < len(cells) and last - first < _MAX_NAME_COLUMNS - 1 and not cells[last + 1]
+        ):
+            last += 1
+        span = tuple(range(first, last + 1))
+    return _Columns(found, span), errors
+
+
+def _find_header(records: list[_Record]) -> int:
+    """The index of the header row: the first with every required column, past title rows."""
+    for index, (_line, cells) in enumerate(records[: _MAX_TITLE_ROWS + 1]):
+        keys = {_HEADERS.get(fold(cell)) for cell in cells if cell}
+        if keys.issuperset(_REQUIRED):
+            return index
+    return 0  # no header anywhere: the first row's missing columns are what to report
+
+
+def _is_subheader(cells: list[str], header: list[str], columns: _Columns) -> bool:
+    """Whether a row under the header names the parts of a merged name ("Họ đệm", "Tên")."""
+    parts = [fold(cells[i]) for i in columns.name_span if i < len(cells) and cells[i]]
+    if not parts or not all(part in _NAME_PARTS for part in parts):
+        return False
+    others = [i for i, cell in enumerate(cells) if cell and i not in columns.name_span]
+    # A header merged downwards repeats its text in the sub-header row; anything else is data.
+    return all(i < len(header) and fold(cells[i]) == fold(header[i]) for i in others)
 
 
 # --- Rows --------------------------------------------------------------------------------
+
+
+class _Memo:
+    """Values read once per file: most cells repeat (units, roles, statuses)."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, Role | None] = {}
+        self.statuses: dict[str, MemberStatus | None] = {}
+        self.paths: dict[str, UnitPath | None] = {}
+
+    def role(self, text: str) -> Role | None:
+        if text not in self.roles:
+            self.roles[text] = Role.parse(text)
+        return self.roles[text]
+
+    def status(self, text: str) -> MemberStatus | None:
+        if text not in self.statuses:
+            self.statuses[text] = MemberStatus.parse(text)
+        return self.statuses[text]
+
+    def path(self, text: str) -> UnitPath | None:
+        if text not in self.paths:
+            self.paths[text] = parse_path(text)
+        return self.paths[text]
 
 
 @dataclass
@@ -352,23 +488,32 @@ class _Draft:
     phone: str | None
     status: MemberStatus
     follows: tuple[UnitPath, ...]
+    name_key: str
 
     def row(self) -> OrgRow:
         # Only called on rows without errors, where both are present.
         assert self.unit is not None
         assert self.role is not None
         return OrgRow(
-            self.line, self.unit, self.name, self.role, self.phone, self.status, self.follows
+            self.line,
+            self.unit,
+            self.name,
+            self.role,
+            self.phone,
+            self.status,
+            self.follows,
+            self.name_key,
         )
 
 
 class _Row:
     """One data row with its columns, collecting the errors found in it."""
 
-    def __init__(self, columns: _Columns, line: int, cells: list[str]) -> None:
+    def __init__(self, columns: _Columns, line: int, cells: list[str], memo: _Memo) -> None:
         self.columns = columns
         self.line = line
         self.cells = cells
+        self.memo = memo
         self.errors: list[RowError] = []
 
     def value(self, key: str) -> str | None:
@@ -376,7 +521,11 @@ class _Row:
         where = self.columns.found.get(key)
         if where is None or where[0] >= len(self.cells):
             return ""
-        text = self.cells[where[0]]
+        if key == NAME and len(self.columns.name_span) > 1:
+            span = self.columns.name_span
+            text = " ".join(self.cells[i] for i in span if i < len(self.cells) and self.cells[i])
+        else:
+            text = self.cells[where[0]]
         if len(text) > MAX_CELL_CHARS:
             self.fail(key, N_("Ô quá dài: tối đa {max} ký tự."), max=str(MAX_CELL_CHARS))
             return None
@@ -404,6 +553,7 @@ def _read_row(row: _Row) -> _Draft:
         phone=_read_phone(row),
         status=_read_status(row),
         follows=_read_follows(row, role),
+        name_key=fold(name),
     )
 
 
@@ -413,7 +563,7 @@ def _read_unit(row: _Row) -> UnitPath | None:
         if text == "":
             row.fail(UNIT, N_("Thiếu đơn vị."))
         return None
-    path = parse_path(text)
+    path = row.memo.path(text)
     if path is None:
         row.fail(UNIT, MSG_MALFORMED_PATH, value=_shown(text))
     return path
@@ -430,7 +580,7 @@ def _read_role(row: _Row) -> Role | None:
     text = row.value(ROLE)
     if text is None:
         return None
-    role = Role.parse(text)
+    role = row.memo.role(text)
     if role is None:
         if text == "":
             row.fail(
@@ -471,7 +621,7 @@ def _read_status(row: _Row) -> MemberStatus:
     text = row.value(STATUS)
     if text is None:
         return MemberStatus.ACTIVE
-    status = MemberStatus.parse(text)
+    status = row.memo.status(text)
     if status is None:
         row.fail(
             STATUS,
@@ -493,7 +643,7 @@ def _read_follows(row: _Row, role: Role | None) -> tuple[UnitPath, ...]:
     pieces = [piece.strip() for piece in text.split(";") if piece.strip()]
     paths: list[UnitPath] = []
     for piece in pieces:
-        path = parse_path(piece)
+        path = row.memo.path(piece)
         if path is None:
             row.fail(FOLLOWS, MSG_MALFORMED_PATH, value=_shown(piece))
         elif path not in paths:
@@ -518,24 +668,89 @@ def _read_follows(row: _Row, role: Role | None) -> tuple[UnitPath, ...]:
 def _validate(records: list[_Record], known_units: Collection[UnitPath]) -> OrgFile:
     if not records:
         return OrgFile((), (RowError(0, None, N_("Tệp trống: không có dòng tiêu đề."), {}),))
-    header_line, header_cells = records[0]
+    start = _find_header(records)
+    header_line, header_cells = records[start]
     columns, header_errors = _read_header(header_line, header_cells)
     if header_errors:
         return OrgFile((), tuple(header_errors))
-    if len(records) == 1:
+    body = records[start + 1 :]
+    if body and _is_subheader(body[0][1], header_cells, columns):
+        body = body[1:]
+    if not body:
         message = N_("Tệp chỉ có dòng tiêu đề, chưa có ai.")
         return OrgFile((), (RowError(header_line, None, message, {}),))
+    if _unit_merged_down(body, columns):
+        body = _fill_down(body, columns.found[UNIT][0])
+    memo = _Memo()
     drafts: list[_Draft] = []
     errors: list[RowError] = []
-    for line, cells in records[1:]:
-        row = _Row(columns, line, cells)
+    for line, cells in body:
+        row = _Row(columns, line, cells, memo)
         drafts.append(_read_row(row))
         errors.extend(row.errors)
+    _same_spelling(drafts, known_units)
     errors.extend(_cross_check(drafts, columns, known_units))
     errors.sort(key=lambda error: error.line)  # stable: a row's errors keep column order
     bad_lines = {error.line for error in errors}
     rows = tuple(draft.row() for draft in drafts if draft.line not in bad_lines)
     return OrgFile(rows, tuple(errors))
+
+
+def _unit_merged_down(body: list[_Record], columns: _Columns) -> bool:
+    """Whether the unit column is written once per unit, on the first row of its block.
+
+    That is the layout of a unit cell merged downwards (or left blank below, in CSV). It is
+    clear when the first row has a unit, no unit is written twice, and most rows have none:
+    a file that repeats units on every row and misses one has a mistake, reported as such.
+    """
+    index = columns.found[UNIT][0]
+    units = [cells[index] if index < len(cells) else "" for _line, cells in body]
+    written = [unit.casefold() for unit in units if unit]
+    blank = len(units) - len(written)
+    return bool(units[0]) and blank > len(written) and len(set(written)) == len(written)
+
+
+def _fill_down(body: list[_Record], index: int) -> list[_Record]:
+    """Each blank unit cell takes the unit written above it."""
+    filled: list[_Record] = []
+    above = ""
+    for line, cells in body:
+        current = cells[index] if index < len(cells) else ""
+        if current:
+            above = current
+        else:
+            cells = [*cells, *[""] * (index + 1 - len(cells))]
+            cells[index] = above
+        filled.append((line, cells))
+    return filled
+
+
+def _unit_key(path: UnitPath) -> tuple[str, ...]:
+    """Paths that differ only in case are one unit (tidy() has already made them NFC)."""
+    return tuple(part.casefold() for part in path)
+
+
+def _same_spelling(drafts: list[_Draft], known_units: Collection[UnitPath]) -> None:
+    """Write every path as the database (else the file's first row) spells it."""
+    spelling: dict[tuple[str, ...], UnitPath] = {}
+    done: dict[UnitPath, UnitPath] = {}
+
+    def canonical(path: UnitPath) -> UnitPath:
+        if path in done:
+            return done[path]
+        result: UnitPath = ()
+        for part in path:
+            prefix = (*result, part)
+            result = spelling.setdefault(_unit_key(prefix), prefix)
+        done[path] = result
+        return result
+
+    for path in known_units:
+        canonical(path)
+    for draft in drafts:
+        if draft.unit is not None:
+            draft.unit = canonical(draft.unit)
+        draft.follows = tuple(dict.fromkeys(canonical(path) for path in draft.follows))
 
 
 def _cross_check(
@@ -558,7 +773,7 @@ def _duplicates(drafts: list[_Draft], column: str | None) -> list[RowError]:
     for draft in drafts:
         if draft.unit is None or not draft.name:
             continue
-        key = (draft.unit, fold(draft.name))
+        key = (draft.unit, draft.name_key)
         if key in first:
             errors.append(
                 RowError(

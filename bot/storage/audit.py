@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,3 +46,17 @@ async def recent(conn: aiosqlite.Connection, limit: int = 50) -> list[AuditEntry
     ) as cur:
         rows = await cur.fetchall()
     return [AuditEntry(dt(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+async def record_many(
+    conn: aiosqlite.Connection,
+    *,
+    now: datetime,
+    actor: str,
+    entries: Iterable[tuple[str, str, str]],
+) -> None:
+    """Write several entries (action, subject, detail) at once."""
+    await conn.executemany(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        [(ts(now), actor, action, subject, detail) for action, subject, detail in entries],
+    )

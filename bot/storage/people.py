@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -175,3 +176,167 @@ async def cadres_following(conn: aiosqlite.Connection, unit_id: int) -> list[Per
     )
     async with conn.execute(sql, (unit_id,)) as cur:
         return [_person(row) for row in await cur.fetchall()]
+
+
+# --- Whole-organisation reads and writes, for the import (a few statements, not one per row) --
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A person to add, with their membership; the id is given by insert_many."""
+
+    full_name: str
+    phone: str | None
+    unit_id: int
+    role: Role
+    status: MemberStatus
+    name_key: str  # fold(full_name), which the caller has already computed
+
+
+async def everyone_keyed(conn: aiosqlite.Connection) -> list[tuple[Person, str]]:
+    """Every person with the name key their membership is stored under, in id order."""
+    async with conn.execute(
+        "SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status, m.name_key "
+        "FROM people p JOIN memberships m ON m.person_id = p.id ORDER BY p.id"
+    ) as cur:
+        rows = await cur.fetchall()
+    return [
+        (
+            Person(
+                id=row[0],
+                full_name=row[1],
+                phone=row[2],
+                unit_id=row[4],
+                role=Role(row[5]),
+                status=MemberStatus(row[6]),
+                language=row[3],
+            ),
+            row[7],
+        )
+        for row in rows
+    ]
+
+
+async def insert_many(
+    conn: aiosqlite.Connection, new: Sequence[NewPerson], *, now: datetime
+) -> list[Person]:
+    """Add people and their memberships in two statements; returns them in the same order."""
+    # Ids are given here so that one executemany can write both tables; the caller's
+    # transaction (BEGIN IMMEDIATE) keeps anyone else from taking the same ids meanwhile.
+    async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM people") as cur:
+        row = await cur.fetchone()
+    first = int(row[0]) + 1 if row else 1
+    added = [
+        Person(
+            id=first + index,
+            full_name=p.full_name,
+            phone=p.phone,
+            unit_id=p.unit_id,
+            role=p.role,
+            status=p.status,
+            language=None,
+        )
+        for index, p in enumerate(new)
+    ]
+    stamp = ts(now)
+    await conn.executemany(
+        "INSERT INTO people (id, full_name, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        [(p.id, p.full_name, p.phone, stamp, stamp) for p in added],
+    )
+    await conn.executemany(
+        "INSERT INTO memberships (person_id, unit_id, role, status, name_key) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (p.id, p.unit_id, p.role.value, p.status.value, n.name_key)
+            for p, n in zip(added, new, strict=True)
+        ],
+    )
+    return added
+
+
+async def update_many(
+    conn: aiosqlite.Connection, changed: Sequence[Person], *, now: datetime
+) -> None:
+    """Write the name, phone, unit, role and status of many people in two statements."""
+    stamp = ts(now)
+    await conn.executemany(
+        "UPDATE people SET full_name = ?, phone = ?, updated_at = ? WHERE id = ?",
+        [(p.full_name, p.phone, stamp, p.id) for p in changed],
+    )
+    await conn.executemany(
+        "UPDATE memberships SET unit_id = ?, role = ?, status = ?, name_key = ? "
+        "WHERE person_id = ?",
+        [(p.unit_id, p.role.value, p.status.value, fold(p.full_name), p.id) for p in changed],
+    )
+
+
+async def all_followed(conn: aiosqlite.Connection) -> dict[int, frozenset[int]]:
+    """The units each cadre follows, by person id (people following nothing are left out)."""
+    found: dict[int, set[int]] = {}
+    async with conn.execute("SELECT person_id, unit_id FROM cadre_assignments") as cur:
+        for row in await cur.fetchall():
+            found.setdefault(int(row[0]), set()).add(int(row[1]))
+    return {person_id: frozenset(units) for person_id, units in found.items()}
+
+
+async def replace_followed(
+    conn: aiosqlite.Connection, follows: Mapping[int, Iterable[int]]
+) -> None:
+    """Replace the units followed by each of these people (an empty set: none)."""
+    await conn.executemany(
+        "DELETE FROM cadre_assignments WHERE person_id = ?", [(pid,) for pid in follows]
+    )
+    await conn.executemany(
+        "INSERT INTO cadre_assignments (person_id, unit_id) VALUES (?, ?)",
+        [(pid, unit_id) for pid, units in follows.items() for unit_id in sorted(set(units))],
+    )
+
+
+async def with_account(conn: aiosqlite.Connection, channel: str) -> frozenset[int]:
+    """The ids of the people linked to a chat account on this channel."""
+    async with conn.execute(
+        "SELECT person_id FROM chat_accounts WHERE channel = ?", (channel,)
+    ) as cur:
+        return frozenset(int(row[0]) for row in await cur.fetchall())
+
+
+async def open_invite_codes(conn: aiosqlite.Connection, now: datetime) -> dict[int, str]:
+    """The newest unused, unexpired invite code of each person who has one, by person id."""
+    # One read for the whole organisation, as the import needs; the invite flow itself uses
+    # bot.storage.invites one person at a time.
+    async with conn.execute(
+        "SELECT person_id, code FROM invites WHERE used_at IS NULL AND expires_at > ? "
+        "ORDER BY created_at, rowid",
+        (ts(now),),
+    ) as cur:
+        return {int(row[0]): str(row[1]) for row in await cur.fetchall()}
+
+
+async def all_invite_codes(conn: aiosqlite.Connection) -> frozenset[str]:
+    """Every invite code ever issued (codes are never reused)."""
+    async with conn.execute("SELECT code FROM invites") as cur:
+        return frozenset(str(row[0]) for row in await cur.fetchall())
+
+
+async def insert_invites(
+    conn: aiosqlite.Connection,
+    codes: Mapping[int, str],
+    *,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store one new invite code per person (person id → code) in one statement."""
+    await conn.executemany(
+        "INSERT INTO invites (code, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        [(code, pid, ts(now), ts(expires_at)) for pid, code in codes.items()],
+    )
+
+
+async def end_open_delegations(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> None:
+    """Withdraw these people's roll-call delegations for meetings whose roll-call is open."""
+    # Delegations of meetings already closed are the record of who took the roll-call.
+    await conn.executemany(
+        "DELETE FROM delegates WHERE person_id = ? AND meeting_id IN "
+        "(SELECT id FROM meetings WHERE rollcall_closed_at IS NULL)",
+        [(person_id,) for person_id in person_ids],
+    )

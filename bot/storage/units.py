@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -54,6 +54,22 @@ async def insert(
         row = await cur.fetchone()
     assert row is not None
     return Unit(id=row[0], parent_id=parent_id, kind=kind, name=name, path=path)
+
+
+async def next_id(conn: aiosqlite.Connection) -> int:
+    """The id the next unit would get (for insert_many, inside a write transaction)."""
+    async with conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 1
+
+
+async def insert_many(conn: aiosqlite.Connection, new: Sequence[Unit], *, now: datetime) -> None:
+    """Add units whose ids were taken from next_id, parents before children, in one statement."""
+    await conn.executemany(
+        "INSERT INTO units (id, parent_id, kind, name, path, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(u.id, u.parent_id, u.kind, u.name, u.path, ts(now)) for u in new],
+    )
 
 
 async def cells_under(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Unit]:
