@@ -383,3 +383,21 @@ async def test_comment_after_a_rating_is_read_without_replying_to_the_prompt(
     async with storage.transaction() as conn:
         assert await rollcall_rows.comments(conn, meeting) == ["Nên bắt đầu đúng giờ hơn."]
         assert await rollcall_rows.rating_counts(conn, meeting) == {"fair": 1}
+
+
+async def test_reason_for_an_absence_is_chosen_from_the_absent_list(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """📝 Ghi lý do vắng lists the absent members; a reason picked marks that one excused, and
+    ↩ brings back the roll-call."""
+    people = await _setup(app, sim, invite_codes, clock)
+    an = people["Nguyễn Văn An"]
+    await an.send("/diemdanh")
+    replies = await an.press("📝 Ghi lý do vắng")
+    assert "Chọn đồng chí vắng mặt để ghi lý do" in replies.text
+    assert "✅ Trần Thị Bình" not in replies.buttons
+    replies = await an.press("❌ Phạm Văn Dũng")
+    assert "Lý do vắng của đồng chí Phạm Văn Dũng" in replies.text
+    replies = await an.press("Công tác")
+    assert "🙏 Phạm Văn Dũng — Công tác" in replies.text
+    assert "Vắng có lý do: 2" in replies.text
