@@ -24,6 +24,7 @@ PAGE = 8
 MESSAGE_LIMIT = 2000
 # A member's line at most: a long name or reason is cut with "…", never silently.
 _LINE = 120
+_TITLE = 300
 
 ICONS = {
     Attendance.PRESENT: "✅",
@@ -46,7 +47,10 @@ def _head(t: Translator, call: RollCall, tz: ZoneInfo) -> list[str]:
     """The title, the time and the counts: at the top of every page."""
     local = call.meeting.starts_at.astimezone(tz)
     lines = [
-        t._("📋 ĐIỂM DANH — {title}").format(title=meeting_title(t, call.meeting, call.unit)),
+        shorten(
+            t._("📋 ĐIỂM DANH — {title}").format(title=meeting_title(t, call.meeting, call.unit)),
+            _TITLE,
+        ),
         t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date())),
         t._("Có mặt: {present} · Vắng có lý do: {excused} · Vắng không lý do: {unexcused}").format(
             present=call.count(Attendance.PRESENT),
