@@ -23,7 +23,7 @@ from bot.domain.rules import (
 )
 from bot.domain.text import fold
 from bot.services.meetings import Rules
-from bot.storage import meetings, people, rollcall, units
+from bot.storage import applied, meetings, people, rollcall, units
 from bot.storage.db import Database
 from bot.storage.meetings import NewNotice
 
@@ -75,6 +75,68 @@ async def current(db: Database, unit_id: int, now: datetime) -> Meeting | None:
     return None
 
 
+async def for_command(db: Database, unit_id: int, now: datetime) -> Meeting | None:
+    """The meeting /diemdanh is about: the one under way, else the cell's next one, even if it
+    was cancelled (so the secretary hears that it was)."""
+    found = await current(db, unit_id, now)
+    if found is not None:
+        return found
+    async with db.transaction() as conn:
+        ahead = await meetings.upcoming(conn, unit_id, now - OPEN_AFTER, include_cancelled=True)
+    later = [m for m in ahead if m.status is MeetingStatus.CANCELLED or m.starts_at > now]
+    return later[0] if later else None
+
+
+class Refusal(enum.StrEnum):
+    """Why a roll-call step cannot be taken now."""
+
+    GONE = "gone"  # no such meeting
+    CANCELLED = "cancelled"
+    NOT_YET = "not_yet"  # before the roll-call may open
+    TOO_LATE = "too_late"  # never opened, and the time to open it has passed
+    NOT_OPEN = "not_open"  # the roll-call was never opened (/diemdanh first)
+    CLOSED = "closed"  # closed: no more changes
+    NOT_CLOSED = "not_closed"  # the meeting ends after the roll-call closes
+    ENDED = "ended"
+    NOT_LISTED = "not_listed"  # the person is not on this roll-call
+
+
+class Step(enum.Enum):
+    """What a roll-call press wants to do."""
+
+    VIEW = "view"  # open or show it
+    EDIT = "edit"  # change a mark, close it
+    END = "end"  # record the end of the meeting
+
+
+def refusal(meeting: Meeting | None, now: datetime, step: Step) -> Refusal | None:
+    """Why this step cannot be taken on this meeting now, or None if it can.
+
+    Every press checks this again: a button stays in the chat after the meeting was cancelled,
+    moved, closed or ended, and a modified client can send any meeting's id.
+    """
+    if meeting is None:
+        return Refusal.GONE
+    if meeting.status is MeetingStatus.CANCELLED:
+        return Refusal.CANCELLED
+    if now < meeting.starts_at - OPEN_BEFORE:
+        return Refusal.NOT_YET
+    if meeting.started_at is None and now > meeting.starts_at + OPEN_AFTER:
+        return Refusal.TOO_LATE
+    closed = meeting.rollcall_closed_at is not None
+    if step is Step.EDIT:
+        if meeting.started_at is None:
+            return Refusal.NOT_OPEN
+        if closed:
+            return Refusal.CLOSED
+    if step is Step.END:
+        if meeting.ended_at is not None:
+            return Refusal.ENDED
+        if not closed:
+            return Refusal.NOT_CLOSED
+    return None
+
+
 async def next_for_delegation(db: Database, unit_id: int, now: datetime) -> Meeting | None:
     """The meeting a delegation is for: the one under way, else the next one."""
     found = await current(db, unit_id, now)
@@ -113,18 +175,25 @@ def _first_mark(person: Person, answer: Answer | None, invitee: bool) -> tuple[A
     return Attendance.UNEXCUSED, ""
 
 
-async def open_or_show(db: Database, meeting_id: int, now: datetime) -> RollCall:
-    """Open the roll-call, pre-filled from the members' answers, or show it as it stands."""
+async def open_or_show(
+    db: Database, meeting_id: int, now: datetime, *, open_it: bool = True
+) -> RollCall | Refusal:
+    """Open the roll-call, pre-filled from the members' answers, or show it as it stands;
+    with `open_it` False, only show one already opened."""
     async with db.transaction() as conn:
         meeting = await meetings.get(conn, meeting_id)
-        assert meeting is not None
+        refused = refusal(meeting, now, Step.VIEW)
+        if refused is None and not open_it and meeting and meeting.started_at is None:
+            refused = Refusal.NOT_OPEN
+        if refused is not None or meeting is None:
+            return refused or Refusal.GONE
         members = await people.in_unit(conn, meeting.unit_id)
         given = await meetings.answers(conn, meeting_id)
         invitees = {p.id for p in invited(meeting.kind, members)}
         listed = [p for p in members if p.role is not Role.CADRE]
         if meeting.kind.value == "committee":
             listed = [p for p in listed if p.id in invitees]
-        if meeting.rollcall_closed_at is None:
+        if open_it and meeting.rollcall_closed_at is None:
             await rollcall.fill(
                 conn,
                 meeting_id,
@@ -136,8 +205,10 @@ async def open_or_show(db: Database, meeting_id: int, now: datetime) -> RollCall
         unit = await units.get(conn, meeting.unit_id) if meeting else None
     assert meeting is not None
     assert unit is not None
-    ordered = [p for p in listed if marks.get(p.id, (None,))[0] is not Attendance.EXEMPT]
-    ordered += [p for p in listed if marks.get(p.id, (None,))[0] is Attendance.EXEMPT]
+    # Only those on the roll-call: someone who joined the cell after it closed is not.
+    listed = [p for p in listed if p.id in marks]
+    ordered = [p for p in listed if marks[p.id][0] is not Attendance.EXEMPT]
+    ordered += [p for p in listed if marks[p.id][0] is Attendance.EXEMPT]
     return RollCall(meeting, unit, tuple(ordered), marks, frozenset(given))
 
 
@@ -157,21 +228,28 @@ async def change(
     person_id: int | None = None,
     reason: str = "",
     now: datetime,
-) -> bool:
-    """Change the open roll-call; False if it is closed or the person is not in it."""
+) -> Refusal | None:
+    """Change the open roll-call; None when done (or already done by this very update)."""
     async with db.transaction() as conn:
         meeting = await meetings.get(conn, meeting_id)
-        if meeting is None or meeting.rollcall_closed_at is not None:
-            return False
+        refused = refusal(meeting, now, Step.EDIT)
+        if refused is not None:
+            return refused
         marks = await rollcall.attendance(conn, meeting_id)
         given = await meetings.answers(conn, meeting_id)
+        if edit is not Edit.ALL_PRESENT and (
+            person_id not in marks or marks[person_id][0] is Attendance.EXEMPT
+        ):
+            return Refusal.NOT_LISTED
+        # A toggle replayed after a crash would undo itself: apply each effect once per update.
+        if not await applied.first_time(conn, f"rollcall:{meeting_id}:{edit}:{person_id}", now):
+            return None
         if edit is Edit.ALL_PRESENT:
             for pid, (status, _r) in marks.items():
                 if status is Attendance.UNEXCUSED and pid not in given:
                     await rollcall.mark(conn, meeting_id, pid, Attendance.PRESENT, "")
-            return True
-        if person_id not in marks or marks[person_id][0] is Attendance.EXEMPT:
-            return False
+            return None
+        assert person_id is not None
         status, old_reason = marks[person_id]
         if edit is Edit.REASON:
             await rollcall.mark(conn, meeting_id, person_id, Attendance.EXCUSED, reason)
@@ -183,7 +261,7 @@ async def change(
             await rollcall.mark(conn, meeting_id, person_id, back, reason_given)
         else:
             await rollcall.mark(conn, meeting_id, person_id, Attendance.PRESENT, old_reason)
-    return True
+    return None
 
 
 @dataclass(frozen=True)
@@ -194,15 +272,22 @@ class Closing:
     cleared: tuple[str, ...]
 
 
-async def close(db: Database, meeting_id: int, *, rules: Rules, now: datetime) -> Closing | None:
+async def close(
+    db: Database, meeting_id: int, *, rules: Rules, now: datetime
+) -> Closing | Refusal:
     """Close the roll-call: ask present members to rate the meeting, raise and clear flags."""
     async with db.transaction() as conn:
         meeting = await meetings.get(conn, meeting_id)
-        if meeting is None or meeting.rollcall_closed_at is not None:
-            return None
+        refused = refusal(meeting, now, Step.EDIT)
+        if refused is not None or meeting is None:
+            return refused or Refusal.GONE
+        if not await applied.first_time(conn, f"rollcall:{meeting_id}:close", now):
+            return Closing((), ())
         await rollcall.set_times(conn, meeting_id, rollcall_closed_at=now, started_at=now)
         marks = await rollcall.attendance(conn, meeting_id)
         present = [pid for pid, (s, _r) in marks.items() if s is Attendance.PRESENT]
+        # Only those present rate the meeting: a rating forged earlier by anyone else goes.
+        await rollcall.keep_ratings_of(conn, meeting_id, present)
         await meetings.add_notices(
             conn,
             meeting,
@@ -321,12 +406,15 @@ async def _flag_recipients(conn: aiosqlite.Connection, unit_id: int) -> list[int
     return leaders + cadres
 
 
-async def end(db: Database, meeting_id: int, now: datetime) -> Meeting | None:
+async def end(db: Database, meeting_id: int, now: datetime) -> Meeting | Refusal:
     """Record the end of the meeting (its duration); the roll-call must be closed first."""
     async with db.transaction() as conn:
         meeting = await meetings.get(conn, meeting_id)
-        if meeting is None or meeting.rollcall_closed_at is None:
-            return None
+        refused = refusal(meeting, now, Step.END)
+        if refused is not None or meeting is None:
+            return refused or Refusal.GONE
+        if not await applied.first_time(conn, f"rollcall:{meeting_id}:end", now):
+            return meeting
         await rollcall.set_times(conn, meeting_id, ended_at=now)
         if meeting.kind.value != "committee":
             # The cadres' digest waits for the cell's own score, but not for ever.
@@ -336,7 +424,8 @@ async def end(db: Database, meeting_id: int, now: datetime) -> Meeting | None:
                 meeting,
                 [NewNotice(pid, Purpose.DIGEST, 0, now + DIGEST_WAIT) for pid in cadres],
             )
-        return await meetings.get(conn, meeting_id)
+        ended = await meetings.get(conn, meeting_id)
+    return ended or meeting
 
 
 async def rate(
@@ -347,13 +436,35 @@ async def rate(
     comment: str | None,
     now: datetime,
 ) -> bool:
-    """Store a present member's rating; False if they were not present at the meeting."""
+    """Store a rating; False unless the roll-call is closed and marked them present."""
     async with db.transaction() as conn:
-        marks = await rollcall.attendance(conn, meeting_id)
-        if marks.get(person_id, (None,))[0] is not Attendance.PRESENT:
+        if not await _may_rate(conn, meeting_id, person_id):
             return False
         await rollcall.save_rating(conn, meeting_id, person_id, rating, comment, now)
     return True
+
+
+async def comment(db: Database, meeting_id: int, person_id: int, text: str, now: datetime) -> bool:
+    """Add a comment to the member's rating; False if they have not rated (or may not)."""
+    async with db.transaction() as conn:
+        current = await rollcall.rating_of(conn, meeting_id, person_id)
+        if current is None or not await _may_rate(conn, meeting_id, person_id):
+            return False
+        await rollcall.save_rating(conn, meeting_id, person_id, current, text, now)
+    return True
+
+
+async def _may_rate(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> bool:
+    """Only members marked present on a closed roll-call rate the meeting."""
+    meeting = await meetings.get(conn, meeting_id)
+    if (
+        meeting is None
+        or meeting.status is MeetingStatus.CANCELLED
+        or meeting.rollcall_closed_at is None
+    ):
+        return False
+    marks = await rollcall.attendance(conn, meeting_id)
+    return marks.get(person_id, (None,))[0] is Attendance.PRESENT
 
 
 async def open_flags(db: Database, unit_id: int) -> list[tuple[str, dict[str, str], int | None]]:

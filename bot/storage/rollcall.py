@@ -168,3 +168,14 @@ async def my_record(
         (person_id, person_id, person_id, ts(since), ts(until)),
     ) as cur:
         return [(r[0], dt(r[1]), r[2], r[3], r[4] or "") for r in await cur.fetchall()]
+
+
+async def keep_ratings_of(
+    conn: aiosqlite.Connection, meeting_id: int, person_ids: list[int]
+) -> None:
+    """Drop the meeting's ratings by anyone not in `person_ids`."""
+    marks = ",".join("?" * len(person_ids))
+    where = f" AND person_id NOT IN ({marks})" if person_ids else ""
+    await conn.execute(
+        "DELETE FROM ratings WHERE meeting_id = ?" + where, (meeting_id, *person_ids)
+    )

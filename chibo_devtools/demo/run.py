@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from bot.app import ChiboApp, build_application, deliver_due, plan_now, running
 from bot.config import Config, StorageConfig
 from bot.i18n import Catalogs, Translator
-from bot.services import linking
+from bot.services import linking, meetings
 from bot.services.org_import import import_org_file
+from bot.storage import meetings as meeting_rows
 from bot.storage import people, units
 from bot.storage.db import Database
 from chibo_devtools.telegram import FakeTelegram, SimUser, render_transcript
@@ -153,7 +154,45 @@ async def _scenes(
     scene(t._("Đổi ngôn ngữ; một nút giả mạo không làm được gì"), member)
 
     out += await _meeting_scenes(t, sim, app, codes, clock, secretary, member, cadre, folder)
+    out += await _big_cell_scene(t, sim, app, clock, folder)
     return out
+
+
+# A city cell of 171 members: the roll-call shows the counts and one page of names at a time.
+BIG_CELL = "Đảng bộ phường Trung Tâm / Chi bộ khu phố 5"
+_HO = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ")
+_DEM = ("Văn", "Thị", "Minh", "Quang", "Thu", "Hữu")
+_TEN = ("An", "Bình", "Cường", "Dung")
+
+
+async def _big_cell_scene(
+    t: Translator, sim: FakeTelegram, app: ChiboApp, clock: DemoClock, folder: Path
+) -> list[str]:
+    names = ["Trịnh Minh Khoa"]
+    names += [f"{ho} {dem} {ten}" for ho in _HO for dem in _DEM for ten in _TEN][:170]
+    path = folder / "chi-bo-khu-pho-5.csv"
+    rows = ["đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách"]
+    rows += [
+        f"{BIG_CELL},{name},{'bí thư' if i == 0 else 'đảng viên'},,,"
+        for i, name in enumerate(names)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    db = app.bot_data.db
+    report = await import_org_file(
+        db, path, now=clock.now(), with_invites=True, invite_days=30, actor="demo"
+    )
+    await meetings.ensure_upcoming(db, app.bot_data.rules, clock.now())
+    async with db.transaction() as conn:
+        unit = next(u for u in await units.all_units(conn) if BIG_CELL.endswith(u.name))
+        ahead = await meeting_rows.upcoming(conn, unit.id, clock.now())
+    clock.moment = ahead[0].starts_at + timedelta(minutes=5)
+    code = next(row.code for row in report.invites if row.name == names[0])
+    secretary = sim.user(names[0], language_code="vi")
+    await secretary.send(f"/start {code}")
+    secretary.transcript.clear()
+    await secretary.send("/diemdanh")
+    title = t._("Chi bộ đông đảng viên (171 người): điểm danh từng trang, số liệu luôn ở đầu")
+    return [_heading(t, title), render_transcript(secretary)]
 
 
 async def _meeting_scenes(
@@ -240,6 +279,7 @@ async def _room_scenes(
     clock.moment = datetime(2026, 12, 5, 19, 35, tzinfo=STORY_START.tzinfo)
     await secretary.send("/diemdanh")
     await secretary.press("❌ Nguyễn Văn An")
+    await secretary.press("▶")
     await secretary.press("✔️ Đóng điểm danh")
     scene(t._("Điểm danh tại buổi họp: một tin nhắn, bấm tên để đổi, rồi đóng"), secretary)
 

@@ -20,8 +20,6 @@ from bot.channels.telegram.handlers import (
     meetings,
     members,
     petitions,
-    ratings,
-    rollcall,
     start,
 )
 
@@ -38,12 +36,10 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *language.HANDLERS,
         *members.HANDLERS,
         *meetings.HANDLERS,
-        *rollcall.HANDLERS,
         *digests.HANDLERS,
         *me.HANDLERS,
         *export.HANDLERS,
         *petitions.HANDLERS,  # replies to the answer prompt: before the free-text reader
-        *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
         *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
         *fallback.HANDLERS,
     ],
