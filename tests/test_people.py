@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,7 +37,27 @@ async def test_invite_shows_the_telegram_link_and_the_zalo_code(
     code = _code_in(replies.text)
     assert f"Mã mời: {show_code(code)}" in replies.text
     assert "https://t.me/chibo_test_bot?start=" + code in replies.text
-    assert "Zalo" in replies.text
+
+
+@pytest.fixture
+async def with_zalo_link(
+    config: Config, clock: Clock, invite_codes: dict[str, str]
+) -> AsyncIterator[ChiboApp]:
+    """The bot with the Zalo bot's address in its config (`zalo.bot_url`)."""
+    zalo = dataclasses.replace(config.zalo, bot_url="https://zalo.me/1234567890")
+    application = build_application(dataclasses.replace(config, zalo=zalo), TOKEN, clock=clock.now)
+    async with running(application):
+        yield application
+
+
+async def test_invite_says_where_to_type_the_code_on_zalo(
+    with_zalo_link: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """With the Zalo bot's address configured, /moi says to open it and type the code."""
+    an = await linked(sim, invite_codes, "Nguyễn Văn An")
+    text = (await an.send("/moi Bùi Thị Thu")).text
+    code = show_code(_code_in(text))
+    assert f"Trên Zalo: mở https://zalo.me/1234567890 rồi gõ mã {code}" in text
 
 
 async def test_a_stranger_who_types_the_code_is_linked(
@@ -84,7 +105,7 @@ async def test_member_list_shows_each_persons_channel(
     assert "Đinh Thị Hoa — phó bí thư · Telegram, Zalo" in text
     assert "Trần Thị Bình — đảng viên · Telegram" in text
     assert "Bùi Thị Thu — đảng viên · chưa kết nối" in text
-    lost, rest = text.split("⏳ Chưa kết nối")
+    lost = text.split("⏳ Chưa kết nối")[0]
     assert "Lê Thị Mai — đảng viên · Telegram (không nhắn được)" in lost
     assert "✅ đã kết nối: 4 · ⏳ chưa kết nối: 7 · ⚠️ không nhắn được: 1" in text
 

@@ -182,6 +182,7 @@ async def _issue(turn: Turn, person: Person) -> Replies:
         expires_on,
         link=turn.core.invite_link(code.code),
         chat_url=turn.core.config.zalo.bot_url,
+        on_zalo=turn.core.config.zalo.enabled,
         linked_on=sorted(linked_on),
     )
     return [say(text)]

@@ -159,10 +159,12 @@ def invite_text(
     *,
     link: str = "",
     chat_url: str = "",
+    on_zalo: bool = False,
     linked_on: Sequence[str] = (),
 ) -> str:
-    """What a secretary passes on to a member: the code to type (Zalo), the link to open
-    (Telegram), who it is for and until when."""
+    """What a secretary passes on to a member: the code to type (Zalo: `chat_url` is the
+    bot's address, `on_zalo` whether the bot is on Zalo at all), the link to open (Telegram),
+    who it is for and until when."""
     lines = [
         t._("Mã mời cho đồng chí {name} ({role}), dùng một lần, hết hạn ngày {date}:").format(
             name=person.full_name, role=t._(person.role.label), date=t.short_date(expires_on)
@@ -175,7 +177,7 @@ def invite_text(
                 url=chat_url, code=show_code(code)
             )
         )
-    else:
+    elif on_zalo:
         lines.append(
             t._("• Trên Zalo: nhắn mã {code} cho Trợ lý Chi bộ.").format(code=show_code(code))
         )
