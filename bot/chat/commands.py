@@ -60,9 +60,10 @@ def command_name(t: Translator, action: Action) -> str:
 
 def not_linked_text(t: Translator) -> str:
     """What a stranger is told when they try something that needs a linked account."""
+    # Fits both channels: Telegram people open their link, Zalo people type the code.
     return t._(
         "Đồng chí chưa kết nối với Trợ lý Chi bộ. Hãy mở đường link mời riêng do bí thư "
-        "chi bộ gửi (mỗi đảng viên một link), rồi bấm Bắt đầu."
+        "chi bộ gửi, hoặc gõ vào đây mã mời 8 chữ số đồng chí được phát (ví dụ: 4821 0937)."
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError
 from bot.domain.access import Actor
+from bot.domain.invites import deep_link
 from bot.domain.models import N_
 from bot.domain.scorecard import Card, CardError, default_card, load_card
 from bot.i18n import Catalogs, Translator
@@ -52,6 +53,10 @@ class Core:
     def now(self) -> datetime:
         """The current moment, from the injected clock."""
         return self.clock()
+
+    def invite_link(self, code: str) -> str:
+        """The link that opens the Telegram bot with an invite code; "" without Telegram."""
+        return deep_link(self.telegram_username, code) if self.telegram_username else ""
 
 
 @dataclass

@@ -149,3 +149,17 @@ async def preferred_of_people(
     ) as cur:
         # Later rows win: reachable after unreachable, recent after old, Zalo on a tie.
         return {account.person_id: account for account in map(_account, await cur.fetchall())}
+async def all_of_unit(conn: aiosqlite.Connection, unit_id: int) -> dict[int, list[ChatAccount]]:
+    """Every account of everyone in a unit, on every channel, by person id."""
+    found: dict[int, list[ChatAccount]] = {}
+    async with conn.execute(
+        "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at, "
+        "a.language_code, a.last_seen_at "
+        "FROM chat_accounts a JOIN memberships m ON m.person_id = a.person_id "
+        "WHERE m.unit_id = ? ORDER BY a.person_id, a.channel",
+        (unit_id,),
+    ) as cur:
+        for row in await cur.fetchall():
+            account = _account(row)
+            found.setdefault(account.person_id, []).append(account)
+    return found

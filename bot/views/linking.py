@@ -14,8 +14,9 @@ def stranger_text(t: Translator) -> str:
     return t._(
         "Chào đồng chí. Đây là Trợ lý Chi bộ: nhắc lịch sinh hoạt chi bộ, ghi nhận tham dự "
         "và ý kiến của đảng viên.\n\n"
-        "Để bắt đầu, đồng chí cần mở đường link mời riêng do bí thư chi bộ gửi (mỗi đảng "
-        "viên một link). Nếu chưa có, xin liên hệ bí thư chi bộ."
+        "Để bắt đầu, đồng chí mở đường link mời riêng do bí thư chi bộ gửi, hoặc gõ vào "
+        "đây mã mời 8 chữ số đồng chí được phát (ví dụ: 4821 0937). Nếu chưa có, xin liên "
+        "hệ bí thư chi bộ."
     )
 
 

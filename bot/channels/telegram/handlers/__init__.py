@@ -13,28 +13,25 @@ from bot.channels.telegram.handlers import (
     errors,
     export,
     fallback,
-    help,
     identity,
-    language,
     me,
     meetings,
-    members,
+    menus,
     petitions,
-    start,
 )
 
 # Order matters:
-#   -1  identity: resolves the person and language for every update, turns away group chats.
+#   -1  identity: resolves the person and language for every update, turns away group chats
+#       and edited messages.
 #    0  features, then the fallback: within a group only the first matching handler runs, so
 #       the fallback (unknown command, stray text, stale or forged buttons) must come last in
 #       the same group, to answer exactly what no feature took.
+#    1  menus: after /start, /trogiup or a language picked (answered in group 0), the person's
+#       Telegram command menu is published again for who they are now.
 _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
     -1: identity.HANDLERS,
     0: [
-        *start.HANDLERS,
-        *help.HANDLERS,
-        *language.HANDLERS,
-        *members.HANDLERS,
+        *fallback.EMPTY_BUTTONS,  # presses without data: before any handler with a pattern
         *meetings.HANDLERS,
         *digests.HANDLERS,
         *me.HANDLERS,
@@ -43,6 +40,7 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
         *fallback.HANDLERS,
     ],
+    1: menus.HANDLERS,
 }
 
 

@@ -1,38 +1,31 @@
-"""The last group: whatever no other handler took still gets a clear answer."""
+"""The last handlers of group 0: whatever no other handler took still gets a clear answer."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.channels.telegram.handlers.commands import not_linked_text
+from bot.channels.telegram import render
+from bot.channels.telegram.handlers.chat import turn_of
 from bot.channels.telegram.handlers.context import ChiboContext
+from bot.chat import fallback
 
 
 async def unknown_command(update: Update, context: ChiboContext) -> None:
     """A command the bot does not have."""
     message = update.effective_message
     assert message is not None
-    assert message.text is not None
-    command = message.text.split()[0][:40]
-    await message.reply_text(
-        context.t._("Không có lệnh {command}. Gõ /trogiup để xem các lệnh.").format(
-            command=command
-        )
-    )
+    replies = fallback.unknown_command(turn_of(update, context), message.text or "")
+    await render.show(context.bot, message.chat_id, replies)
 
 
 async def other_message(update: Update, context: ChiboContext) -> None:
-    """Text, stickers, photos and the rest that nothing else understood."""
+    """Stickers, photos and the rest that nothing else understood."""
     message = update.effective_message
     if message is None:
         return
-    t = context.t
-    if context.actor is None:
-        await message.reply_text(not_linked_text(t))
-        return
-    await message.reply_text(
-        t._("Trợ lý chưa hiểu tin nhắn này. Gõ /trogiup để xem các việc đồng chí có thể làm.")
+    await render.show(
+        context.bot, message.chat_id, fallback.not_understood(turn_of(update, context))
     )
 
 
@@ -40,13 +33,19 @@ async def stale_button(update: Update, context: ChiboContext) -> None:
     """A button with data no handler accepts: old, or forged by a modified client."""
     query = update.callback_query
     assert query is not None
-    await query.answer(
-        context.t._(
-            "Nút này không còn hiệu lực. Gõ /trogiup để xem các việc đồng chí có thể làm."
-        ),
-        show_alert=True,
-    )
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    await render.show(context.bot, chat_id, fallback.stale_pick(turn_of(update, context)), query)
 
+
+def _no_data(data: object) -> bool:
+    """Never true: PTB gives a press without data to any handler with a pattern without asking
+    the pattern, and asks it only about data; so this pattern takes exactly the empty ones."""
+    return False
+
+
+# First in group 0: a press with empty data would otherwise go to the first feature's button
+# handler, which expects its own data.
+EMPTY_BUTTONS = [CallbackQueryHandler(stale_button, pattern=_no_data)]
 
 HANDLERS = [
     MessageHandler(filters.COMMAND, unknown_command),

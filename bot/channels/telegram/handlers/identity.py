@@ -1,4 +1,4 @@
-"""Group -1: who is talking, in which language; non-private chats are turned away."""
+"""Group -1: who is talking, in which language; non-private chats and edits are turned away."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.channels.telegram.handlers.context import CHANNEL, ChiboContext
 from bot.services import identity
+from bot.views.people import edited_text
 
 
 async def resolve_identity(update: Update, context: ChiboContext) -> None:
@@ -30,6 +31,11 @@ async def resolve_identity(update: Update, context: ChiboContext) -> None:
                     "Trợ lý Chi bộ chỉ làm việc trong tin nhắn riêng. Xin nhắn riêng cho Trợ lý."
                 )
             )
+        raise ApplicationHandlerStop
+    if update.edited_message is not None:
+        # An edit would run its command again (a second kiến nghị, a new code killing the
+        # one already sent): edits are not read, and the person is told so once.
+        await update.edited_message.reply_text(edited_text(context.t))
         raise ApplicationHandlerStop
 
 
