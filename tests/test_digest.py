@@ -21,6 +21,7 @@ from bot.domain.digest import (
     rank,
     summarize,
 )
+from bot.domain.text import split_text, utf16_length
 from bot.i18n import Catalogs, Translator
 from bot.views.digest import (
     MEETING_LIMIT,
@@ -202,14 +203,34 @@ def test_rank_names_the_best_and_the_weakest(
         pytest.param({"present": 17}, (), id="exactly 85% is enough"),
         pytest.param({"present": 84, "expected": 100}, (Concern.LOW_ATTENDANCE,), id="84% is not"),
         pytest.param({"unexcused": ("Lê Văn C",)}, (Concern.UNEXCUSED,), id="one unexcused"),
-        pytest.param({"self_grade": "Trung bình"}, (Concern.LOW_GRADE,), id="graded Trung bình"),
+        pytest.param(
+            {"self_grade": "Trung bình"}, (Concern.AVERAGE_GRADE,), id="graded Trung bình"
+        ),
         pytest.param(
             {"upper_score": Decimal(45), "upper_grade": "Kém"},
-            (Concern.LOW_GRADE,),
+            (Concern.POOR_GRADE,),
             id="upper-level cadre graded Kém",
         ),
         pytest.param({"self_grade": "Khá"}, (), id="graded Khá"),
-        pytest.param({"flags": ("Lưu ý",)}, (Concern.FLAGS,), id="a flag"),
+        pytest.param({"self_score": None, "self_grade": None}, (Concern.NOT_SCORED,), id="no score"),
+        pytest.param(
+            {"flag_kinds": ("unexcused_3_months",)},
+            (Concern.UNEXCUSED_MONTHS,),
+            id="a member 3 months unexcused",
+        ),
+        pytest.param(
+            {"flag_kinds": ("excused_streak",)}, (Concern.EXCUSED_STREAK,), id="excused streak"
+        ),
+        pytest.param(
+            {"flags": ("Buổi sinh hoạt: 1 vắng",), "flag_kinds": ("unexcused_at_meeting",)},
+            (),
+            id="a meeting flag adds nothing to the meeting's own figures",
+        ),
+        pytest.param(
+            {"present": 16, "unexcused": ("C",), "self_grade": "Kém"},
+            (Concern.POOR_GRADE, Concern.UNEXCUSED, Concern.LOW_ATTENDANCE),
+            id="most serious first",
+        ),
         pytest.param(
             {"open_petitions": (("Đường", 8),)},
             (Concern.STALE_PETITIONS,),
@@ -219,8 +240,8 @@ def test_rank_names_the_best_and_the_weakest(
     ],
 )
 def test_needs_attention(changes: dict[str, Any], expected: tuple[Concern, ...]) -> None:
-    """A cell needs attention when not held, under 85%, with anyone unexcused, graded
-    Trung bình or Kém, flagged, or with a kiến nghị open more than 7 days."""
+    """A cell needs attention when not held, graded Kém, with anyone unexcused, a member rule
+    broken, under 85%, graded Trung bình, not scored, or a kiến nghị open more than 7 days."""
     held = bool(changes.pop("held", True))
     subject = cell("Chi bộ xóm 9", held=held, **changes)
     assert concerns(subject) == expected
@@ -356,19 +377,18 @@ def test_monthly_digest_for_two_cells_lists_both(t: Translator) -> None:
 
 
 def test_monthly_digest_for_ninety_cells_fits_telegram(t: Translator) -> None:
-    """Ninety cells give one message under 4,096 characters that names the best and the
-    weakest and lists only the cells needing attention, with a count of the ones left out."""
+    """Ninety cells give one message under 4,096 characters that names the best, the five
+    cells to call first, then the other cells needing attention, with a count of the rest."""
     cells = synthetic(90)
     text = monthly_digest(t, "Nguyễn Văn An", MONTH, cells)
-    assert len(text) < 4096
-    best, weakest = rank(cells)
+    assert utf16_length(text) < 4096
+    best, _weakest = rank(cells)
     best_line = next(line for line in text.splitlines() if "Tốt nhất:" in line)
-    weak_line = next(line for line in text.splitlines() if "Cần quan tâm:" in line)
     assert all(c.cell[:20] in best_line for c in best)
-    assert all(c.cell[:20] in weak_line for c in weakest)
     needing = sum(1 for c in cells if needs_attention(c))
+    assert f"⚠️ Cần quan tâm ({needing} chi bộ), trước hết:" in text
     listed = sum(1 for line in text.splitlines() if line.startswith("• "))
-    assert 0 < listed <= 25
+    assert 5 < listed <= 30
     assert f"… và {needing - listed} chi bộ khác" in text
     assert f"/{len(cells)} chi bộ" in text
     assert "Biểu đồ" in text
@@ -391,7 +411,8 @@ def test_monthly_digest_with_no_cells_or_no_meetings(t: Translator) -> None:
     text = monthly_digest(t, "Nguyễn Văn An", MONTH, idle)
     assert "0/40" in text
     assert "Tốt nhất" not in text
-    assert "… và 15 chi bộ khác" in text
+    listed = sum(1 for line in text.splitlines() if line.startswith("• "))
+    assert f"… và {40 - listed} chi bộ khác" in text
 
 
 def test_monthly_digest_when_all_is_well(t: Translator) -> None:
