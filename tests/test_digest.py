@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.charts import digest_chart
+from bot.charts import digest_chart, row_labels
 from bot.domain.digest import (
     CellMonth,
     Concern,
@@ -212,7 +212,9 @@ def test_rank_names_the_best_and_the_weakest(
             id="upper-level cadre graded Kém",
         ),
         pytest.param({"self_grade": "Khá"}, (), id="graded Khá"),
-        pytest.param({"self_score": None, "self_grade": None}, (Concern.NOT_SCORED,), id="no score"),
+        pytest.param(
+            {"self_score": None, "self_grade": None}, (Concern.NOT_SCORED,), id="no score"
+        ),
         pytest.param(
             {"flag_kinds": ("unexcused_3_months",)},
             (Concern.UNEXCUSED_MONTHS,),
@@ -468,3 +470,104 @@ def test_chart_edge_cases_draw(t: Translator, cells: list[CellMonth]) -> None:
     for trend in ([], trend_for(cells)):
         png = digest_chart(cells, trend, chart_title(t, MONTH), chart_labels(t))
         assert png.startswith(b"\x89PNG")
+
+
+# --- who to call first, and where a name repeats ----------------------------------------------
+
+
+def commune_of_sixty() -> list[CellMonth]:
+    """Sixty cells as in a commune: most fine, three only unscored, one Kém, a few weaker."""
+    cells = [
+        cell(f"Chi bộ thôn {i}", str(80 + i % 15), present=19, unit_id=i, self_grade="Khá")
+        for i in range(1, 61)
+    ]
+    for i in (8, 45, 53):  # held, 90% and 95%, only the score is missing
+        cells[i - 1] = cell(f"Chi bộ thôn {i}", None, present=18 + i % 2, unit_id=i)
+    cells[23] = cell("Chi bộ thôn 24", "42", unit_id=24, self_grade="Kém")
+    cells[10] = cell("Chi bộ thôn 11", "72", present=16, unit_id=11, unexcused=("Lê Văn Cư",))
+    cells[30] = cell("Chi bộ thôn 31", "66", unit_id=31, self_grade="Trung bình")
+    cells[39] = cell("Chi bộ thôn 40", "85", unit_id=40, open_petitions=(("Sửa đường", 12),))
+    return cells
+
+
+def test_attention_names_the_cells_to_call_first_with_the_real_reason(t: Translator) -> None:
+    """The headline's "Cần quan tâm" starts with the cell graded Kém, gives each cell its real
+    reason (never "dự họp 90%" for a missing score) and names at most five cells."""
+    text = monthly_digest(t, "Nguyễn Văn An", MONTH, commune_of_sixty())
+    paragraphs = text.split("\n\n")
+    attention = next(p for p in paragraphs if p.startswith("⚠️ Cần quan tâm"))
+    lines = attention.splitlines()
+    assert lines[0] == "⚠️ Cần quan tâm (7 chi bộ), trước hết:"
+    assert lines[1] == "• Chi bộ thôn 24: xếp loại Kém"
+    assert lines[2] == "• Chi bộ thôn 11: 1 vắng không lý do; dự họp 80%"
+    assert lines[3] == "• Chi bộ thôn 31: xếp loại Trung bình"
+    assert len(lines) == 1 + 5
+    assert "• Chi bộ thôn 8: chưa chấm điểm" in lines
+    assert "dự họp 90%" not in text
+    others = next(p for p in paragraphs if p.startswith("Các chi bộ khác cần quan tâm"))
+    assert others.splitlines() == [
+        "Các chi bộ khác cần quan tâm (2):",
+        "• Chi bộ thôn 53: chưa chấm điểm",
+        "• Chi bộ thôn 40: 1 kiến nghị quá 7 ngày",
+    ]
+
+
+def test_cells_of_the_same_name_show_their_commune(t: Translator) -> None:
+    """Where two communes each have a "Chi bộ thôn 13", the digest and the chart's labels
+    name the commune beside it; a name that is unique stays alone."""
+    cells = [
+        cell("Chi bộ thôn 13", "40", unit_id=1, self_grade="Kém", parent="Đảng bộ xã Số 1"),
+        cell("Chi bộ thôn 13", "95", unit_id=2, parent="Đảng bộ xã Số 2"),
+        cell("Chi bộ thôn 7", held=False, unit_id=3, parent="Đảng bộ xã Số 2"),
+        *(cell(f"Chi bộ xóm {i}", unit_id=10 + i, parent="Đảng bộ xã Số 3") for i in range(6)),
+    ]
+    text = monthly_digest(t, "Nguyễn Văn An", MONTH, cells)
+    assert "• Chi bộ thôn 13 – Đảng bộ xã Số 1: xếp loại Kém" in text
+    assert "Tốt nhất: Chi bộ thôn 13 – Đảng bộ xã Số 2 (95 điểm)" in text
+    assert "• Chi bộ thôn 7: chưa sinh hoạt" in text
+    assert "Chi bộ thôn 7 –" not in text
+    labels = row_labels(cells[:3], cells)
+    assert labels == [
+        "Chi bộ thôn 13 – Đảng bộ xã Số 1",
+        "Chi bộ thôn 13 – Đảng bộ xã Số 2",
+        "Chi bộ thôn 7",
+    ]
+
+
+def test_monthly_digest_counts_absences_by_kind_of_reason(t: Translator) -> None:
+    """The month counts excused absences by kind ("ốm 2, công tác 2, gia đình 1") beside the
+    unexcused ones; an absence excused without a kind on record is counted apart."""
+    cells = [
+        cell(
+            f"Chi bộ xóm {i}",
+            unit_id=i,
+            excused=(("A", "ốm"), ("B", "đi công tác")),
+            excused_kinds=(("sick", 1), ("work", 1)),
+        )
+        for i in range(1, 3)
+    ]
+    cells.append(
+        cell("Chi bộ xóm 3", unit_id=3, excused=(("C", "nhà có việc"),), unexcused=("D",),
+             excused_kinds=(("family", 1),))
+    )  # fmt: skip
+    text = monthly_digest(t, "Nguyễn Văn An", MONTH, cells)
+    assert "🙏 Vắng có lý do: 5 — ốm 2, công tác 2, gia đình 1" in text
+    assert "❌ Vắng không lý do: 1" in text
+    cells.append(cell("Chi bộ xóm 4", unit_id=4, excused=(("E", "bận"),)))
+    text = monthly_digest(t, "Nguyễn Văn An", MONTH, cells)
+    assert "🙏 Vắng có lý do: 6 — ốm 2, công tác 2, gia đình 1, chưa phân loại 1" in text
+
+
+@pytest.mark.parametrize("n", [6, 90, 7000])
+def test_monthly_digest_fits_telegram_and_splits_between_paragraphs(t: Translator, n: int) -> None:
+    """A province cadre's digest fits Telegram's 4,096 and, cut for Zalo's 2,000, every cut
+    falls on a blank line between paragraphs."""
+    cells = [
+        replace(c, parent=f"Đảng bộ xã {c.unit_id // 60} thuộc huyện miền núi phía Bắc")
+        for c in synthetic(n)
+    ]
+    text = monthly_digest(t, "Trần Quang Tỉnh", MONTH, cells)
+    assert utf16_length(text) <= 4096
+    parts = split_text(text, 2000)
+    assert all(utf16_length(part) <= 2000 for part in parts)
+    assert "\n\n".join(parts) == text

@@ -139,3 +139,19 @@ async def test_monthly_digest_shows_open_petitions_with_age(
     replies = await people["Phạm Quốc Cường"].send("/baocao 12/2026 xóm 9")
     assert "Đề nghị sửa đường vào nhà văn hóa" in replies.text
     assert "9 ngày" in replies.text
+
+
+async def test_a_meeting_flag_stays_in_its_month(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """December's flag about an unexcused absence shows in December's report, not in January's,
+    where the cell needs attention only for what January holds."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    cuong = people["Phạm Quốc Cường"]
+    december = (await cuong.send("/baocao 12/2026 xóm 9")).text
+    assert "Buổi sinh hoạt ngày 03/12/2026" in december
+    clock.moment = at_local(20, 9, 0, month=1, year=2027)
+    january = (await cuong.send("/baocao 1/2027 xóm 9")).text
+    assert "1/2027" in january
+    assert "03/12/2026" not in january
+    assert "chưa sinh hoạt" in january
