@@ -558,12 +558,16 @@ def test_monthly_digest_counts_absences_by_kind_of_reason(t: Translator) -> None
     assert "🙏 Vắng có lý do: 6 — ốm 2, công tác 2, gia đình 1, chưa phân loại 1" in text
 
 
-@pytest.mark.parametrize("n", [6, 90, 7000])
+@pytest.mark.parametrize("n", [3, 6, 90, 7000])
 def test_monthly_digest_fits_telegram_and_splits_between_paragraphs(t: Translator, n: int) -> None:
     """A province cadre's digest fits Telegram's 4,096 and, cut for Zalo's 2,000, every cut
     falls on a blank line between paragraphs."""
     cells = [
-        replace(c, parent=f"Đảng bộ xã {c.unit_id // 60} thuộc huyện miền núi phía Bắc")
+        replace(
+            c,
+            parent=f"Đảng bộ xã {c.unit_id // 60} thuộc huyện miền núi phía Bắc",
+            flags=("Đồng chí Trần Thị Ánh vắng không lý do 3 tháng trong năm 2026. " * 4,) * 5,
+        )
         for c in synthetic(n)
     ]
     text = monthly_digest(t, "Trần Quang Tỉnh", MONTH, cells)

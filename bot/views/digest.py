@@ -469,10 +469,10 @@ def monthly_digest(t: Translator, cadre_name: str, month: str, cells: Sequence[C
     repeated = same_names(cells)
     if len(cells) <= EVERY_CELL_UP_TO:
         by_name = sorted(cells, key=lambda cell: (natural_key(cell.cell), cell.unit_id))
-        body = [
-            _fitted(_cell_lines(t, cell, repeated), PARAGRAPH_LIMIT // EVERY_CELL_UP_TO)
-            for cell in by_name
-        ]
+        # Each cell is a paragraph; together they share what the head and the note leave.
+        room = MESSAGE_LIMIT - utf16_length(_joined([*head, note])) - 2 * len(by_name)
+        share = max(0, min(PARAGRAPH_LIMIT, room // len(by_name)))
+        body = [_fitted(_cell_lines(t, cell, repeated), share) for cell in by_name]
         return _clip(_joined([*head, *body, note]), MESSAGE_LIMIT)
     rest = by_severity(cells)[ATTENTION_HEADLINE:]
     if not rest:
