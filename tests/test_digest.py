@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
+import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench import synth
+from bench.province import write_history
 from bot.charts import digest_chart, row_labels
 from bot.domain.digest import (
     CellMonth,
@@ -23,6 +29,9 @@ from bot.domain.digest import (
 )
 from bot.domain.text import split_text, utf16_length
 from bot.i18n import Catalogs, Translator
+from bot.services import reports
+from bot.storage import units
+from bot.storage.db import Database
 from bot.views.digest import (
     MEETING_LIMIT,
     chart_labels,
@@ -33,6 +42,7 @@ from bot.views.digest import (
 )
 
 MONTH = "2026-12"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture(scope="module")
@@ -575,3 +585,39 @@ def test_monthly_digest_fits_telegram_and_splits_between_paragraphs(t: Translato
     parts = split_text(text, 2000)
     assert all(utf16_length(part) <= 2000 for part in parts)
     assert "\n\n".join(parts) == text
+
+
+async def test_a_synthetic_commune_reads_right(tmp_path: Path, t: Translator) -> None:
+    """In the benchmark's synthetic commune of 60 cells with a year of history, old flags no
+    longer make nearly every cell need attention, and "Cần quan tâm" names at most five cells,
+    each with a real reason, a cell graded Kém first."""
+    now = datetime(2026, 11, 28, 5, 0, tzinfo=UTC)
+    shape = synth.Shape(cells=60, members=1200)
+    synth.write_org_file(tmp_path / "org.csv", shape)
+    database = tmp_path / "chibo.sqlite3"
+    await synth.build(database, tmp_path / "org.csv", now)
+    write_history(database, now, seed=shape.seed, outbox=False)
+    with sqlite3.connect(database) as conn:
+        # One cell graded Kém in October, as the issue's commune had.
+        conn.execute(
+            "UPDATE score_cards SET grade = 'Kém', total = '40' WHERE board = 'self' AND "
+            "meeting_id = (SELECT id FROM meetings WHERE month = '2026-10' ORDER BY id "
+            "LIMIT 1 OFFSET 40)"
+        )
+    db = await Database.open(database)
+    try:
+        async with db.transaction() as conn:
+            cells = await units.cells(conn)
+        found = await reports.month_reports(db, cells, "2026-10", VN, now)
+    finally:
+        await db.close()
+    text = monthly_digest(t, "Đỗ Ngọc Ngân", "2026-10", [r.month for r in found])
+    needing = int(re.findall(r"Cần quan tâm \((\d+) chi bộ\)", text)[0])
+    assert needing < len(cells) * 2 // 3
+    attention = next(p for p in text.split("\n\n") if p.startswith("⚠️ Cần quan tâm"))
+    lines = attention.splitlines()[1:]
+    assert 1 <= len(lines) <= 5
+    assert "xếp loại Kém" in lines[0]
+    for line in lines:
+        for ratio in re.findall(r"dự họp (\d+)%", line):
+            assert int(ratio) < 85, line
