@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import aiosqlite
 
+from bot.domain import rules
 from bot.domain.digest import CellMonth
-from bot.domain.rules import RULE_KINDS, Attendance, counts_in_month
+from bot.domain.rules import Attendance
 from bot.storage._util import ts
 
 # Cells and meetings are looked up this many at a time (SQLite's bound parameters are limited).
@@ -64,10 +65,10 @@ async def cell_months(
         ) as cur:
             for r in await cur.fetchall():
                 params = json.loads(r[2])
-                if not counts_in_month(r[1], params, r[4], month):
+                if not rules.counts_in_month(r[1], params, r[4], month):
                     continue
                 # A rule flag raised after the month is news of a later month.
-                if r[1] in RULE_KINDS and datetime.fromisoformat(r[5]) >= month_end:
+                if r[1] in rules.RULE_KINDS and datetime.fromisoformat(r[5]) >= month_end:
                     continue
                 flags.setdefault(r[0], []).append((r[1], params, r[3]))
         async with conn.execute(
