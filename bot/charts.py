@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.digest import CellMonth, month_label, ordered
+from bot.domain.digest import CellMonth, is_ambiguous, month_label, ordered, same_names
 from bot.domain.rules import LOW_ATTENDANCE_BELOW
 
 if TYPE_CHECKING:
@@ -27,8 +27,9 @@ SHOWN_BEST = 5
 SHOWN_WEAKEST = 20
 # With fewer cells, the bars stay as thin as if there were this many.
 MIN_ROWS = 8
-# Cell names longer than this are cut on the axis.
+# Cell names longer than this are cut on the axis; so is the commune beside a repeated name.
 LABEL_CHARS = 30
+PARENT_CHARS = 24
 _WIDTH_INCHES, _HEIGHT_INCHES, _DPI = 11.0, 6.6, 100
 _GOOD, _LOW, _NONE, _SCORE, _TREND_SCORE = "#2e7d32", "#e08a00", "#bdbdbd", "#1a237e", "#c62828"
 
@@ -90,6 +91,19 @@ def _font(size: float, weight: str = "normal") -> FontProperties:
     return FontProperties(family=FONT, size=size, weight=weight)
 
 
+def row_labels(rows: Sequence[CellMonth], cells: Sequence[CellMonth]) -> list[str]:
+    """The axis labels of these rows: the cell's name, and its commune beside it when another
+    of the chart's cells bears the same name ("Chi bộ thôn 13 – Đảng bộ xã Số 2")."""
+    repeated = same_names(cells)
+    labels = []
+    for cell in rows:
+        name = _drawable(cell.cell, LABEL_CHARS)
+        if cell.parent and is_ambiguous(cell, repeated):
+            name = f"{name} – {_drawable(cell.parent, PARENT_CHARS)}"
+        labels.append(name)
+    return labels
+
+
 def _shown(cells: Sequence[CellMonth]) -> tuple[list[CellMonth], int]:
     """The rows of the left panel, strongest first, and how many cells were left out."""
     rows = ordered(cells)
@@ -109,11 +123,10 @@ def _cells_panel(ax: Axes, cells: Sequence[CellMonth], labels: ChartLabels) -> N
         return
     # Rows from the top: the best, a gap row naming how many are left out, the weakest.
     positions: list[float] = []
-    names: list[str] = []
-    for index, cell in enumerate(rows):
+    for index in range(len(rows)):
         gap = 1 if hidden and index >= SHOWN_BEST else 0
         positions.append(-(index + gap))
-        names.append(_drawable(cell.cell, LABEL_CHARS))
+    names = row_labels(rows, cells)
     small = 7.0 if len(rows) > 15 else 8.5
     attendance = [_float(cell.attendance, 100) for cell in rows]
     colours = [

@@ -141,3 +141,55 @@ async def test_monthly_digest_shows_open_petitions_with_age(
     replies = await people["Phạm Quốc Cường"].send("/baocao 12/2026 xóm 9")
     assert "Đề nghị sửa đường vào nhà văn hóa" in replies.text
     assert "9 ngày" in replies.text
+
+
+async def test_a_meeting_flag_stays_in_its_month(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """December's flag about an unexcused absence shows in December's report, not in January's,
+    where the cell needs attention only for what January holds."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    cuong = people["Phạm Quốc Cường"]
+    december = (await cuong.send("/baocao 12/2026 xóm 9")).text
+    assert "Buổi sinh hoạt ngày 03/12/2026" in december
+    clock.moment = at_local(20, 9, 0, month=1, year=2027)
+    january = (await cuong.send("/baocao 1/2027 xóm 9")).text
+    assert "1/2027" in january
+    assert "03/12/2026" not in january
+    assert "chưa sinh hoạt" in january
+
+
+async def test_an_open_rule_flag_counts_through_its_year_only(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A member's "3 months unexcused" flag, raised in December, shows in December's report
+    as the cell's concern; not in November's, before it was raised, nor in the next year's."""
+    people = await _held_meeting(app, sim, invite_codes, clock)
+    db = app.bot_data.db
+    async with db.transaction() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT p.id, m.unit_id FROM people p JOIN memberships m ON m.person_id = p.id "
+                "WHERE p.full_name = 'Lê Thị Mai'"
+            )
+        ).fetchone()
+        assert row is not None
+        await conn.execute(
+            "INSERT INTO flags (key, unit_id, kind, person_id, meeting_id, params, raised_at) "
+            "VALUES (?, ?, 'unexcused_3_months', ?, NULL, ?, ?)",
+            (
+                f"unexcused_3_months:unit={row[1]}:person={row[0]}:year=2026",
+                row[1],
+                row[0],
+                '{"count": "3", "year": "2026", "months": "3, 7, 12"}',
+                at_local(3, 21, 0).isoformat(),
+            ),
+        )
+    cuong = people["Phạm Quốc Cường"]
+    clock.moment = at_local(20, 9, 0, month=1, year=2027)
+    december = (await cuong.send("/baocao 12/2026 xóm 9")).text
+    assert "1 đảng viên vắng không lý do 3 tháng trong năm" in december
+    assert "Đồng chí Lê Thị Mai vắng không lý do 3 tháng" in december
+    for month in ("11/2026", "1/2027"):
+        text = (await cuong.send(f"/baocao {month} xóm 9")).text
+        assert "Lê Thị Mai vắng không lý do 3 tháng" not in text, month

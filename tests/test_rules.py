@@ -16,7 +16,9 @@ from bot.domain.rules import (
     FlagKind,
     MeetingRecord,
     attendance_ratio,
+    counts_in_month,
     diff,
+    flag_month,
     longest_excused_streak,
     meeting_flags,
     member_flags,
@@ -397,3 +399,42 @@ def test_member_flags_do_not_depend_on_the_order_of_records(
     shuffled = list(records)
     random.Random(seed).shuffle(shuffled)
     assert member_flags(UNIT, shuffled, 2026) == member_flags(UNIT, records, 2026)
+
+
+# --- Which month a flag belongs to -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "meeting_month", "month", "counts"),
+    [
+        pytest.param("unexcused_at_meeting", {"date": "03/12/2026", "count": "1"}, "2026-12",
+                     "2026-12", True, id="a meeting's flag in its month"),
+        pytest.param("unexcused_at_meeting", {"date": "03/12/2026", "count": "1"}, "2026-12",
+                     "2027-01", False, id="not in the next month"),
+        pytest.param("low_attendance", {"date": "02/01/2027"}, "2026-12", "2026-12", True,
+                     id="the meeting's own month, though held early in the next"),
+        pytest.param("low_attendance", {"date": "03/07/2026"}, None, "2026-07", True,
+                     id="without its meeting row, the date tells"),
+        pytest.param("no_meeting", {"month": "11/2026", "deadline": "25/11/2026"}, None,
+                     "2026-11", True, id="no meeting in its month"),
+        pytest.param("no_meeting", {"month": "11/2026", "deadline": "25/11/2026"}, None,
+                     "2026-12", False, id="no meeting: not a month later"),
+        pytest.param("unexcused_3_months", {"count": "3", "year": "2026", "months": "3, 7, 11"},
+                     None, "2026-12", True, id="a rule flag all through its year"),
+        pytest.param("excused_streak", {"count": "4", "year": "2026", "since": "03/05/2026"},
+                     None, "2027-01", False, id="a rule flag ends with its year"),
+    ],
+)  # fmt: skip
+def test_a_flag_counts_in_its_own_month_and_rule_flags_in_their_year(
+    kind: str, params: dict[str, str], meeting_month: str | None, month: str, counts: bool
+) -> None:
+    """A flag about a meeting or a month counts only in that month; a rule flag about a member
+    counts in every month of its year while it stays open."""
+    assert counts_in_month(kind, params, meeting_month, month) is counts
+
+
+def test_flag_month_of_every_kind() -> None:
+    """Meeting and month flags have a month; rule flags have none."""
+    assert flag_month("no_meeting", {"month": "02/2027"}, None) == "2027-02"
+    assert flag_month("unexcused_at_meeting", {"date": "03/12/2026"}, "2026-12") == "2026-12"
+    assert flag_month("excused_streak", {"year": "2026"}, None) is None

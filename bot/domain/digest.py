@@ -10,13 +10,11 @@ from datetime import date
 from decimal import Decimal
 
 from bot.domain.models import N_
-from bot.domain.rules import LOW_ATTENDANCE_BELOW
+from bot.domain.rules import LOW_ATTENDANCE_BELOW, FlagKind
 from bot.domain.text import natural_key
 
 # A kiến nghị left unanswered longer than this many days makes its cell need attention.
 PETITION_STALE_DAYS = 7
-# The grades of the default card that make a cell need attention (msgids, as stored).
-LOW_GRADES = frozenset({N_("Trung bình"), N_("Kém")})
 # The grades of the default card, best first; a replacement card's others follow them.
 GRADE_ORDER = (N_("Tốt"), N_("Khá"), N_("Trung bình"), N_("Kém"))
 # How many cells rank() names at most on each side.
@@ -45,6 +43,12 @@ class CellMonth:
     ratings: Mapping[str, int] = field(default_factory=dict, hash=False)
     flags: tuple[str, ...] = ()  # already-rendered flag lines
     open_petitions: tuple[tuple[str, int], ...] = ()  # (short text, age in days)
+    # The kinds of the month's flags (FlagKind values), in the order of the raw flags.
+    flag_kinds: tuple[str, ...] = ()
+    # Excused absences by the kind of reason (ReasonKind value, "" when none was filed).
+    excused_kinds: tuple[tuple[str, int], ...] = ()
+    # The unit the cell belongs to ("Đảng bộ xã Số 3"), shown where cell names repeat.
+    parent: str | None = None
 
     @property
     def held(self) -> bool:
@@ -118,15 +122,23 @@ def rank(cells: Sequence[CellMonth]) -> tuple[list[CellMonth], list[CellMonth]]:
 
 
 class Concern(enum.StrEnum):
-    """Why a cell needs the cadre's attention this month."""
+    """Why a cell needs the cadre's attention this month; declared most serious first."""
 
     NOT_HELD = "not_held"
     CANCELLED = "cancelled"
-    LOW_ATTENDANCE = "low_attendance"
-    UNEXCUSED = "unexcused"
-    LOW_GRADE = "low_grade"
-    FLAGS = "flags"
-    STALE_PETITIONS = "stale_petitions"
+    POOR_GRADE = "poor_grade"  # Kém
+    UNEXCUSED = "unexcused"  # anyone absent without a reason at the month's meeting
+    UNEXCUSED_MONTHS = "unexcused_months"  # a member 3 months unexcused this year (xóa tên)
+    EXCUSED_STREAK = "excused_streak"  # a member excused more than 3 times in a row
+    LOW_ATTENDANCE = "low_attendance"  # under 85%
+    AVERAGE_GRADE = "average_grade"  # Trung bình
+    NOT_SCORED = "not_scored"  # held, but neither the cell nor the upper level scored it
+    STALE_PETITIONS = "stale_petitions"  # a kiến nghị unanswered more than 7 days
+
+
+# The order of severity is the order of declaration.
+SEVERITY = tuple(Concern)
+POOR, AVERAGE = N_("Kém"), N_("Trung bình")
 
 
 def stale_petitions(cell: CellMonth, days: int = PETITION_STALE_DAYS) -> int:
@@ -136,26 +148,79 @@ def stale_petitions(cell: CellMonth, days: int = PETITION_STALE_DAYS) -> int:
 
 def concerns(cell: CellMonth, *, petition_days: int = PETITION_STALE_DAYS) -> tuple[Concern, ...]:
     """Every reason the cell needs attention, most serious first; empty when all is well."""
-    found: list[Concern] = []
+    found: set[Concern] = set()
     if not cell.held:
-        found.append(Concern.CANCELLED if cell.cancelled else Concern.NOT_HELD)
-    ratio = cell.attendance
-    if ratio is not None and ratio < LOW_ATTENDANCE_BELOW:
-        found.append(Concern.LOW_ATTENDANCE)
-    if cell.held and cell.unexcused:
-        found.append(Concern.UNEXCUSED)
-    if cell.held and (cell.self_grade in LOW_GRADES or cell.upper_grade in LOW_GRADES):
-        found.append(Concern.LOW_GRADE)
-    if cell.flags:
-        found.append(Concern.FLAGS)
+        found.add(Concern.CANCELLED if cell.cancelled else Concern.NOT_HELD)
+    else:
+        # Either column's grade counts: a cell that calls itself Khá but was graded Kém by the
+        # upper level needs a call as much as one that says Kém itself.
+        grades = {cell.self_grade, cell.upper_grade}
+        if POOR in grades:
+            found.add(Concern.POOR_GRADE)
+        elif AVERAGE in grades:
+            found.add(Concern.AVERAGE_GRADE)
+        if cell.unexcused:
+            found.add(Concern.UNEXCUSED)
+        ratio = cell.attendance
+        if ratio is not None and ratio < LOW_ATTENDANCE_BELOW:
+            found.add(Concern.LOW_ATTENDANCE)
+        if cell.score is None:
+            found.add(Concern.NOT_SCORED)
+    if FlagKind.UNEXCUSED_3_MONTHS in cell.flag_kinds:
+        found.add(Concern.UNEXCUSED_MONTHS)
+    if FlagKind.EXCUSED_STREAK in cell.flag_kinds:
+        found.add(Concern.EXCUSED_STREAK)
     if stale_petitions(cell, petition_days):
-        found.append(Concern.STALE_PETITIONS)
-    return tuple(found)
+        found.add(Concern.STALE_PETITIONS)
+    return tuple(concern for concern in SEVERITY if concern in found)
 
 
 def needs_attention(cell: CellMonth, *, petition_days: int = PETITION_STALE_DAYS) -> bool:
-    """Not held, under 85%, anyone unexcused, Trung bình/Kém, a flag, or a kiến nghị > 7 days."""
+    """Not held, Kém, anyone unexcused, a member rule, under 85%, Trung bình, not scored, or a
+    kiến nghị unanswered more than 7 days."""
     return bool(concerns(cell, petition_days=petition_days))
+
+
+def _severity(cell: CellMonth) -> tuple[tuple[bool, ...], Decimal, Decimal, int]:
+    """Ascending sort key: the most serious concerns first, then the lower score and attendance,
+    then more people absent without a reason."""
+    found = set(concerns(cell))
+    # One flag per concern, False when present, so a cell with a more serious concern sorts
+    # first and, among equals, one with more of the following concerns.
+    marks = tuple(concern not in found for concern in SEVERITY)
+    score = cell.score if cell.score is not None else Decimal(1000)
+    attendance = cell.attendance if cell.attendance is not None else Decimal(2)
+    return marks, score, attendance, -len(cell.unexcused)
+
+
+def by_severity(cells: Iterable[CellMonth]) -> list[CellMonth]:
+    """The cells that need attention, the one to call first at the top; ties by cell name."""
+    needing = [cell for cell in cells if concerns(cell)]
+    return sorted(needing, key=lambda cell: (*_severity(cell), *_name_key(cell)))
+
+
+def same_names(cells: Iterable[CellMonth]) -> frozenset[str]:
+    """The cell names more than one of these cells bear (shown with their commune)."""
+    counted = Counter(" ".join(cell.cell.split()).casefold() for cell in cells)
+    return frozenset(name for name, n in counted.items() if n > 1)
+
+
+def is_ambiguous(cell: CellMonth, repeated: frozenset[str]) -> bool:
+    """Whether the cell's name alone does not say which cell it is."""
+    return " ".join(cell.cell.split()).casefold() in repeated and bool(cell.parent)
+
+
+def excused_by_kind(cells: Iterable[CellMonth]) -> tuple[tuple[str, int], ...]:
+    """Excused absences of the month by kind of reason, most first ("" when none was filed)."""
+    counted: Counter[str] = Counter()
+    for cell in cells:
+        for kind, n in cell.excused_kinds:
+            counted[kind] += n
+        # Absences excused with no kind on record (typed by the secretary at the roll-call).
+        filed = sum(n for _kind, n in cell.excused_kinds)
+        if len(cell.excused) > filed:
+            counted[""] += len(cell.excused) - filed
+    return tuple(sorted(counted.items(), key=lambda item: (-item[1], item[0] == "", item[0])))
 
 
 # --- Month totals -----------------------------------------------------------------------------
@@ -190,6 +255,9 @@ class MonthSummary:
     open_petitions: int
     stale_petitions: int
     needing_attention: int
+    excused: int = 0  # absences with a reason at the held meetings
+    unexcused: int = 0
+    excused_kinds: tuple[tuple[str, int], ...] = ()  # by kind of reason, most first
 
 
 def summarize(
@@ -213,6 +281,9 @@ def summarize(
         needing_attention=sum(
             1 for cell in cells if needs_attention(cell, petition_days=petition_days)
         ),
+        excused=sum(len(cell.excused) for cell in held),
+        unexcused=sum(len(cell.unexcused) for cell in held),
+        excused_kinds=excused_by_kind(held),
     )
 
 

@@ -97,6 +97,40 @@ class Flag:
         return _MESSAGES[self.kind]
 
 
+# The rules about a member over the year: they hold until a later closing clears them. Every
+# other flag is about one meeting or one month, and belongs to that month.
+RULE_KINDS = frozenset({FlagKind.UNEXCUSED_3_MONTHS, FlagKind.EXCUSED_STREAK})
+
+
+def flag_month(kind: str, params: Mapping[str, str], meeting_month: str | None) -> str | None:
+    """The month (YYYY-MM) a flag is about; None for a rule flag, which has a year, no month.
+
+    meeting_month is the month of the flag's meeting when it has one (the meeting's own
+    month, even when it was held a few days into the next); else the params tell.
+    """
+    if kind in RULE_KINDS:
+        return None
+    if meeting_month is not None:
+        return meeting_month
+    if kind == FlagKind.NO_MEETING and "month" in params:
+        number, year = params["month"].split("/")
+        return f"{year}-{int(number):02d}"
+    if "date" in params:
+        _day, number, year = params["date"].split("/")
+        return f"{year}-{int(number):02d}"
+    return None
+
+
+def counts_in_month(
+    kind: str, params: Mapping[str, str], meeting_month: str | None, month: str
+) -> bool:
+    """Whether an open flag belongs to a month's digest: one about that month, or a rule flag
+    of that month's year (3 months unexcused, excused more than 3 times in a row)."""
+    if kind in RULE_KINDS:
+        return params.get("year") == month.split("-")[0]
+    return flag_month(kind, params, meeting_month) == month
+
+
 def _day_text(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,9 +61,15 @@ async def month_reports(
     async with db.transaction() as conn:
         found = await reports.cell_months(conn, [(c.id, c.name) for c in cells], month, tz, moment)
     return [
-        CellReport(data, tuple(flags), cell)
+        CellReport(dataclasses.replace(data, parent=parent_name(cell)), tuple(flags), cell)
         for cell, (data, flags) in zip(cells, found, strict=True)
     ]
+
+
+def parent_name(unit: Unit) -> str | None:
+    """The name of the unit above a cell, from its path ("… / Đảng bộ xã Số 3 / Chi bộ …")."""
+    parts = [part.strip() for part in unit.path.split(" / ")]
+    return parts[-2] if len(parts) > 1 and parts[-2] else None
 
 
 async def trend(

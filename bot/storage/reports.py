@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
 import aiosqlite
 
+from bot.domain import rules
 from bot.domain.digest import CellMonth
 from bot.domain.meetings import Purpose
 from bot.domain.rules import Attendance
@@ -23,7 +25,7 @@ Flags = list[tuple[str, dict[str, str], str]]
 async def cell_month(
     conn: aiosqlite.Connection, unit_id: int, cell: str, month: str, tz: tzinfo, now: datetime
 ) -> tuple[CellMonth, Flags]:
-    """A cell's monthly meeting of `month` (YYYY-MM), and its open flags (kind, params, name)."""
+    """A cell's meeting of `month` (YYYY-MM), and that month's flags (kind, params, name)."""
     return (await cell_months(conn, [(unit_id, cell)], month, tz, now))[0]
 
 
@@ -34,7 +36,14 @@ async def cell_months(
     tz: tzinfo,
     now: datetime,
 ) -> list[tuple[CellMonth, Flags]]:
-    """cell_month for many cells (unit id, name) at once: a few queries, not a few per cell."""
+    """cell_month for many cells (unit id, name) at once: a few queries, not a few per cell.
+
+    The flags are those of the month: the open flags about its meeting or about the month
+    itself, and the open rule flags of its year raised before the month ended; an older
+    meeting's flag stays in its own month.
+    """
+    year, number = (int(p) for p in month.split("-"))
+    month_end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=tz)
     unit_ids = sorted({unit_id for unit_id, _name in cells})
     rows: dict[int, aiosqlite.Row] = {}
     flags: dict[int, Flags] = {}
@@ -47,14 +56,22 @@ async def cell_months(
         ) as cur:
             rows.update((r["unit_id"], r) for r in await cur.fetchall())
         async with conn.execute(
-            "SELECT f.unit_id, f.kind, f.params, COALESCE(p.full_name, '') FROM flags f "
+            "SELECT f.unit_id, f.kind, f.params, COALESCE(p.full_name, ''), m.month, "
+            "f.raised_at FROM flags f "
             "LEFT JOIN people p ON p.id = f.person_id "
+            "LEFT JOIN meetings m ON m.id = f.meeting_id "
             f"WHERE f.unit_id IN ({marks}) AND f.cleared_at IS NULL "
             "ORDER BY f.unit_id, f.raised_at, f.rowid",
             chunk,
         ) as cur:
             for r in await cur.fetchall():
-                flags.setdefault(r[0], []).append((r[1], json.loads(r[2]), r[3]))
+                params = json.loads(r[2])
+                if not rules.counts_in_month(r[1], params, r[4], month):
+                    continue
+                # A rule flag raised after the month is news of a later month.
+                if r[1] in rules.RULE_KINDS and datetime.fromisoformat(r[5]) >= month_end:
+                    continue
+                flags.setdefault(r[0], []).append((r[1], params, r[3]))
         async with conn.execute(
             f"SELECT unit_id, text, created_at FROM petitions WHERE unit_id IN ({marks}) "
             "AND status IN ('new', 'escalated') ORDER BY unit_id, created_at, id",
@@ -65,18 +82,23 @@ async def cell_months(
                 petitions.setdefault(r[0], []).append((r[1][:80], age))
     held = sorted(r["id"] for r in rows.values() if r["rollcall_closed_at"] is not None)
     marks_of: dict[int, dict[int, tuple[Attendance, str]]] = {}
+    kinds_of: dict[int, dict[int, str]] = {}
     names: dict[int, str] = {}
     boards: dict[int, dict[str, tuple[Decimal | None, str | None]]] = {}
     ratings: dict[int, dict[str, int]] = {}
     for chunk, marks in _chunks(held):
         async with conn.execute(
-            "SELECT a.meeting_id, a.person_id, a.status, a.reason, p.full_name "
+            "SELECT a.meeting_id, a.person_id, a.status, a.reason, p.full_name, "
+            "COALESCE(ans.reason_kind, '') "
             "FROM attendance a LEFT JOIN people p ON p.id = a.person_id "
+            "LEFT JOIN answers ans ON ans.meeting_id = a.meeting_id "
+            "AND ans.person_id = a.person_id AND ans.intent = 'absent' "
             f"WHERE a.meeting_id IN ({marks}) ORDER BY a.meeting_id, a.person_id",
             chunk,
         ) as cur:
             for r in await cur.fetchall():
                 marks_of.setdefault(r[0], {})[r[1]] = (Attendance(r[2]), r[3])
+                kinds_of.setdefault(r[0], {})[r[1]] = r[5]
                 if r[4] is not None:
                     names[r[1]] = r[4]
         async with conn.execute(
@@ -100,7 +122,15 @@ async def cell_months(
         if row is None or row["rollcall_closed_at"] is None:
             cancelled = bool(row and row["status"] == "cancelled")
             data = CellMonth(
-                unit_id, cell, month, None, cancelled, 0, 0, open_petitions=open_petitions
+                unit_id,
+                cell,
+                month,
+                None,
+                cancelled,
+                0,
+                0,
+                open_petitions=open_petitions,
+                flag_kinds=tuple(kind for kind, _p, _n in flags.get(unit_id, ())),
             )
             found.append((data, list(flags.get(unit_id, ()))))
             continue
@@ -112,6 +142,10 @@ async def cell_months(
             start = datetime.fromisoformat(row["started_at"])
             duration = int((datetime.fromisoformat(row["ended_at"]) - start).total_seconds() // 60)
         board = boards.get(meeting_id, {})
+        kinds = kinds_of.get(meeting_id, {})
+        by_kind = Counter(
+            kinds.get(pid, "") for pid, (s, _r) in counted.items() if s is Attendance.EXCUSED
+        )
         data = CellMonth(
             unit_id=unit_id,
             cell=cell,
@@ -135,6 +169,8 @@ async def cell_months(
             upper_grade=board.get("upper", (None, None))[1],
             ratings=ratings.get(meeting_id, {}),
             open_petitions=open_petitions,
+            flag_kinds=tuple(kind for kind, _p, _n in flags.get(unit_id, ())),
+            excused_kinds=tuple(sorted(by_kind.items())),
         )
         found.append((data, list(flags.get(unit_id, ()))))
     return found

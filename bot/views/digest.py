@@ -8,30 +8,42 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.charts import ChartLabels
 from bot.domain.digest import (
-    GRADE_ORDER,
-    LOW_GRADES,
+    AVERAGE,
     PETITION_STALE_DAYS,
+    POOR,
     CellMonth,
     Concern,
+    MonthSummary,
+    by_severity,
     concerns,
+    is_ambiguous,
     month_label,
     rank,
+    same_names,
     stale_petitions,
     summarize,
-    weakest_first,
 )
+from bot.domain.models import N_
+from bot.domain.rules import FlagKind
 from bot.domain.scorecard import percent_text
-from bot.domain.text import natural_key
+from bot.domain.text import natural_key, utf16_length
 from bot.i18n import Translator
 from bot.views.rollcall import RATING_LABELS, RATINGS
 
-# Telegram refuses messages over 4,096 characters; this leaves room for a channel's additions.
+# Telegram refuses messages over 4,096 characters (UTF-16 units); this leaves room for a
+# channel's additions.
 MESSAGE_LIMIT = 4000
+# Zalo takes 2,000: a channel splits the digest at blank lines, so no paragraph is longer.
+PARAGRAPH_LIMIT = 1900
+# The cells named under "⚠️ Cần quan tâm": the ones a cadre should phone this week.
+ATTENTION_HEADLINE = 5
+# The most reasons shown beside a cell in that short list.
+HEADLINE_REASONS = 2
 # The per-meeting digest stays short enough to read without scrolling.
 MEETING_LIMIT = 1200
 # Up to this many cells, the monthly digest gives each cell its own line.
 EVERY_CELL_UP_TO = 5
-# The most cells listed under "needing attention" in a long monthly digest.
+# The most cells listed under "the other cells needing attention" in a long monthly digest.
 ATTENTION_LISTED = 25
 # The most names, flags and kiến nghị listed for one cell before "… và n khác".
 NAMES_LISTED = 8
@@ -48,10 +60,12 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    """The text cut at a line end so it fits in limit characters, with "…" when cut."""
-    if len(text) <= limit:
+    """The text cut at a line end so it fits in limit UTF-16 units, with "…" when cut."""
+    if utf16_length(text) <= limit:
         return text
     head = text[: limit - 2]
+    while utf16_length(head) > limit - 2:
+        head = head[: len(head) - (utf16_length(head) - (limit - 2))]
     end = head.rfind("\n")
     return (head[:end] if end > 0 else head) + "\n…"
 
@@ -103,29 +117,61 @@ def concern_text(t: Translator, cell: CellMonth, concern: Concern) -> str:
     """One reason a cell needs attention, in a few words."""
     if concern in (Concern.NOT_HELD, Concern.CANCELLED):
         return _not_held(t, cell)
+    if concern is Concern.POOR_GRADE:
+        return t._("xếp loại {grade}").format(grade=t._(POOR))
+    if concern is Concern.AVERAGE_GRADE:
+        return t._("xếp loại {grade}").format(grade=t._(AVERAGE))
+    if concern is Concern.UNEXCUSED:
+        n = len(cell.unexcused)
+        return t.ngettext("{n} vắng không lý do", "{n} vắng không lý do", n).format(n=n)
+    if concern is Concern.UNEXCUSED_MONTHS:
+        n = cell.flag_kinds.count(FlagKind.UNEXCUSED_3_MONTHS)
+        return t.ngettext(
+            "{n} đảng viên vắng không lý do 3 tháng trong năm",
+            "{n} đảng viên vắng không lý do 3 tháng trong năm",
+            n,
+        ).format(n=n)
+    if concern is Concern.EXCUSED_STREAK:
+        n = cell.flag_kinds.count(FlagKind.EXCUSED_STREAK)
+        return t.ngettext(
+            "{n} đảng viên vắng có lý do quá 3 lần liên tiếp",
+            "{n} đảng viên vắng có lý do quá 3 lần liên tiếp",
+            n,
+        ).format(n=n)
     if concern is Concern.LOW_ATTENDANCE:
         ratio = cell.attendance
         return t._("dự họp {ratio}").format(
             ratio=percent_text(ratio) if ratio is not None else "—"
         )
-    if concern is Concern.UNEXCUSED:
-        n = len(cell.unexcused)
-        return t.ngettext("{n} vắng không lý do", "{n} vắng không lý do", n).format(n=n)
-    if concern is Concern.LOW_GRADE:
-        # LOW_GRADE means one of the two columns holds a low grade: name the worse one.
-        low = [g for g in (cell.self_grade, cell.upper_grade) if g in LOW_GRADES]
-        return t._("xếp loại {grade}").format(grade=t._(max(low, key=GRADE_ORDER.index)))
-    if concern is Concern.FLAGS:
-        n = len(cell.flags)
-        return t.ngettext("{n} lưu ý", "{n} lưu ý", n).format(n=n)
+    if concern is Concern.NOT_SCORED:
+        return t._("chưa chấm điểm")
     n = stale_petitions(cell)
     return t.ngettext("{n} kiến nghị quá {days} ngày", "{n} kiến nghị quá {days} ngày", n).format(
         n=n, days=PETITION_STALE_DAYS
     )
 
 
-def _reasons(t: Translator, cell: CellMonth) -> str:
-    return "; ".join(concern_text(t, cell, concern) for concern in concerns(cell))
+def _reasons(t: Translator, cell: CellMonth, limit: int | None = None) -> str:
+    return "; ".join(concern_text(t, cell, concern) for concern in concerns(cell)[:limit])
+
+
+def _cell_name(t: Translator, cell: CellMonth, repeated: frozenset[str]) -> str:
+    """The cell's name, with the unit above it when another cell has the same name."""
+    name = _cut(cell.cell, NAME_CHARS)
+    if cell.parent and is_ambiguous(cell, repeated):
+        return t._("{cell} – {parent}").format(cell=name, parent=_cut(cell.parent, NAME_CHARS))
+    return name
+
+
+# Short words for the kinds of reason, as the monthly digest counts them.
+_KIND_WORDS = {
+    "sick": N_("ốm"),
+    "work": N_("công tác"),
+    "family": N_("gia đình"),
+    "away": N_("làm ăn xa"),
+    "other": N_("khác"),
+    "": N_("chưa phân loại"),
+}
 
 
 # --- One meeting ------------------------------------------------------------------------------
@@ -225,12 +271,10 @@ def _meeting_lines(t: Translator, cell: CellMonth, held_on: date) -> list[str]:
 # --- The month --------------------------------------------------------------------------------
 
 
-def _standing(t: Translator, cell: CellMonth) -> str:
-    """A cell with the one figure that placed it: its score, else attendance, else why not."""
-    name = _cut(cell.cell, NAME_CHARS)
-    if not cell.held:
-        figure = _not_held(t, cell)
-    elif cell.score is not None:
+def _standing(t: Translator, cell: CellMonth, repeated: frozenset[str]) -> str:
+    """A cell with the one figure that placed it among the best: its score, else attendance."""
+    name = _cell_name(t, cell, repeated)
+    if cell.score is not None:
         figure = t._("{score} điểm").format(score=_points(t, cell.score))
     elif cell.attendance is not None:
         figure = t._("dự họp {ratio}").format(ratio=percent_text(cell.attendance))
@@ -239,11 +283,24 @@ def _standing(t: Translator, cell: CellMonth) -> str:
     return t._("{cell} ({figure})").format(cell=name, figure=figure)
 
 
-def _headline(t: Translator, cadre_name: str, month: str, cells: Sequence[CellMonth]) -> list[str]:
-    summary = summarize(cells)
+def _absences(t: Translator, summary: MonthSummary) -> list[str]:
+    """Absences at the month's meetings: with a reason, by kind; without one."""
+    if not summary.excused and not summary.unexcused:
+        return []
+    kinds = ", ".join(
+        t._("{kind} {n}").format(kind=t._(_KIND_WORDS.get(kind, _KIND_WORDS["other"])), n=n)
+        for kind, n in summary.excused_kinds
+    )
+    if kinds:
+        excused = t._("🙏 Vắng có lý do: {n} — {kinds}").format(n=summary.excused, kinds=kinds)
+    else:
+        excused = t._("🙏 Vắng có lý do: {n}").format(n=summary.excused)
+    return [excused, t._("❌ Vắng không lý do: {n}").format(n=summary.unexcused)]
+
+
+def _figures(t: Translator, summary: MonthSummary) -> list[str]:
+    """The month in figures: meetings held, attendance, scores, grades, absences, kiến nghị."""
     lines = [
-        t._("📊 BÁO CÁO SINH HOẠT CHI BỘ THÁNG {month}").format(month=month_label(month)),
-        t._("Kính gửi đồng chí {name},").format(name=cadre_name),
         t.ngettext(
             "🏛 Đã sinh hoạt: {held}/{total} chi bộ",
             "🏛 Đã sinh hoạt: {held}/{total} chi bộ",
@@ -261,6 +318,7 @@ def _headline(t: Translator, cadre_name: str, month: str, cells: Sequence[CellMo
         counts.append(t._("chưa chấm {n}").format(n=summary.not_scored))
     if counts:
         lines.append(t._("🏅 Xếp loại: {counts}").format(counts=" · ".join(counts)))
+    lines.extend(_absences(t, summary))
     if summary.open_petitions:
         lines.append(
             t.ngettext(
@@ -273,26 +331,66 @@ def _headline(t: Translator, cadre_name: str, month: str, cells: Sequence[CellMo
                 stale=summary.stale_petitions,
             )
         )
-    best, weakest = rank(cells)
-    attention = [cell for cell in weakest if concerns(cell)]
-    if best:
-        lines.append(
-            t._("🏆 Tốt nhất: {cells}").format(
-                cells=", ".join(_standing(t, cell) for cell in best)
-            )
-        )
-    if attention:
-        lines.append(
-            t._("⚠️ Cần quan tâm: {cells}").format(
-                cells=", ".join(_standing(t, cell) for cell in attention)
-            )
-        )
-    elif summary.needing_attention == 0:
-        lines.append(t._("✅ Không chi bộ nào cần quan tâm."))
     return lines
 
 
-def _cell_lines(t: Translator, cell: CellMonth) -> list[str]:
+def _attention_line(
+    t: Translator, cell: CellMonth, repeated: frozenset[str], limit: int | None = None
+) -> str:
+    return t._("• {cell}: {details}").format(
+        cell=_cell_name(t, cell, repeated), details=_reasons(t, cell, limit)
+    )
+
+
+def _paragraphs(
+    t: Translator, cadre_name: str, month: str, cells: Sequence[CellMonth]
+) -> list[list[str]]:
+    """The head of a monthly digest, paragraph by paragraph: greeting, figures, the best, and
+    the few cells to call first, each with its most serious reasons."""
+    summary = summarize(cells)
+    repeated = same_names(cells)
+    paragraphs = [
+        [
+            t._("📊 BÁO CÁO SINH HOẠT CHI BỘ THÁNG {month}").format(month=month_label(month)),
+            t._("Kính gửi đồng chí {name},").format(name=_cut(cadre_name, NAME_CHARS)),
+        ],
+        _figures(t, summary),
+    ]
+    best, _weakest = rank(cells)
+    if best:
+        paragraphs.append(
+            [
+                t._("🏆 Tốt nhất: {cells}").format(
+                    cells=", ".join(_standing(t, cell, repeated) for cell in best)
+                )
+            ]
+        )
+    needing = by_severity(cells)
+    if not needing:
+        paragraphs.append([t._("✅ Không chi bộ nào cần quan tâm.")])
+        return paragraphs
+    if len(cells) <= EVERY_CELL_UP_TO:
+        # Every cell has its own lines with its reasons below: name them only, first to call
+        # first.
+        names = ", ".join(_cell_name(t, cell, repeated) for cell in needing)
+        paragraphs.append([t._("⚠️ Cần quan tâm: {cells}").format(cells=names)])
+        return paragraphs
+    first = needing[:ATTENTION_HEADLINE]
+    attention = [
+        t.ngettext(
+            "⚠️ Cần quan tâm ({n} chi bộ), trước hết:",
+            "⚠️ Cần quan tâm ({n} chi bộ), trước hết:",
+            len(needing),
+        ).format(n=len(needing))
+        if len(needing) > len(first)
+        else t._("⚠️ Cần quan tâm:"),
+        *(_attention_line(t, cell, repeated, HEADLINE_REASONS) for cell in first),
+    ]
+    paragraphs.append(attention)
+    return paragraphs
+
+
+def _cell_lines(t: Translator, cell: CellMonth, repeated: frozenset[str]) -> list[str]:
     """Every cell's line in a short monthly digest, with its flags and kiến nghị below."""
     parts: list[str] = []
     if not cell.held or cell.held_on is None:
@@ -316,10 +414,14 @@ def _cell_lines(t: Translator, cell: CellMonth) -> list[str]:
             parts.append(t._("đảng viên đánh giá: {ratings}").format(ratings=ratings))
     lines = [
         t._("• {cell}: {details}").format(
-            cell=_cut(cell.cell, NAME_CHARS), details=" · ".join(parts)
+            cell=_cell_name(t, cell, repeated), details=" · ".join(parts)
         )
     ]
-    shown = [c for c in concerns(cell) if c not in (Concern.NOT_HELD, Concern.CANCELLED)]
+    shown = [
+        c
+        for c in concerns(cell)
+        if c not in (Concern.NOT_HELD, Concern.CANCELLED, Concern.NOT_SCORED)
+    ]
     if shown:
         lines.append("   ⚠️ " + "; ".join(concern_text(t, cell, concern) for concern in shown))
     lines.extend(
@@ -331,48 +433,67 @@ def _cell_lines(t: Translator, cell: CellMonth) -> list[str]:
     return lines
 
 
+def _fitted(lines: list[str], budget: int) -> list[str]:
+    """The first lines that fit in budget UTF-16 units (each with its line break)."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        size = utf16_length(line) + 1
+        if used + size > budget:
+            break
+        kept.append(line)
+        used += size
+    return kept
+
+
+def _joined(paragraphs: Sequence[Sequence[str]]) -> str:
+    return "\n\n".join("\n".join(lines) for lines in paragraphs if lines)
+
+
 def monthly_digest(t: Translator, cadre_name: str, month: str, cells: Sequence[CellMonth]) -> str:
-    """One cadre's monthly digest over every cell they follow, under Telegram's limit."""
+    """One cadre's monthly digest over every cell they follow, under Telegram's limit.
+
+    Paragraphs are separated by blank lines and none is longer than PARAGRAPH_LIMIT, so a
+    channel with shorter messages (Zalo) splits between them.
+    """
     if not cells:
         return "\n".join(
             [
                 t._("📊 BÁO CÁO SINH HOẠT CHI BỘ THÁNG {month}").format(month=month_label(month)),
-                t._("Kính gửi đồng chí {name},").format(name=cadre_name),
+                t._("Kính gửi đồng chí {name},").format(name=_cut(cadre_name, NAME_CHARS)),
                 t._("Đồng chí chưa được phân công theo dõi chi bộ nào."),
             ]
         )
-    head = _headline(t, cadre_name, month, cells)
-    note = t._("📈 Biểu đồ dự họp và điểm từng chi bộ gửi kèm theo.")
+    head = _paragraphs(t, cadre_name, month, cells)
+    note = [t._("📈 Biểu đồ dự họp và điểm từng chi bộ gửi kèm theo.")]
+    repeated = same_names(cells)
     if len(cells) <= EVERY_CELL_UP_TO:
         by_name = sorted(cells, key=lambda cell: (natural_key(cell.cell), cell.unit_id))
-        body = [line for cell in by_name for line in _cell_lines(t, cell)]
-        return _clip("\n".join([*head, "", *body, "", note]), MESSAGE_LIMIT)
-    needing = [cell for cell in weakest_first(cells) if concerns(cell)]
-    if not needing:
-        return _clip("\n".join([*head, "", note]), MESSAGE_LIMIT)
+        # Each cell is a paragraph; together they share what the head and the note leave.
+        room = MESSAGE_LIMIT - utf16_length(_joined([*head, note])) - 2 * len(by_name)
+        share = max(0, min(PARAGRAPH_LIMIT, room // len(by_name)))
+        body = [_fitted(_cell_lines(t, cell, repeated), share) for cell in by_name]
+        return _clip(_joined([*head, *body, note]), MESSAGE_LIMIT)
+    rest = by_severity(cells)[ATTENTION_HEADLINE:]
+    if not rest:
+        return _clip(_joined([*head, note]), MESSAGE_LIMIT)
     heading = t.ngettext(
-        "Các chi bộ cần quan tâm ({n}):", "Các chi bộ cần quan tâm ({n}):", len(needing)
-    ).format(n=len(needing))
-    lines = [*head, "", heading]
-    # Room for the "… và n chi bộ khác" line and the chart note, whatever is left out.
-    reserve = len(note) + 80
-    used = sum(len(line) + 1 for line in lines)
-    listed = 0
-    for cell in needing[:ATTENTION_LISTED]:
-        line = t._("• {cell}: {details}").format(
-            cell=_cut(cell.cell, NAME_CHARS), details=_reasons(t, cell)
-        )
-        if used + len(line) + 1 + reserve > MESSAGE_LIMIT:
-            break
-        lines.append(line)
-        used += len(line) + 1
-        listed += 1
-    if listed < len(needing):
-        left = len(needing) - listed
-        lines.append(
+        "Các chi bộ khác cần quan tâm ({n}):", "Các chi bộ khác cần quan tâm ({n}):", len(rest)
+    ).format(n=len(rest))
+    # Room for the "… và n chi bộ khác" line, whatever is left out; the whole list is one
+    # paragraph and the message stays under the limit.
+    more_room = 40
+    room = MESSAGE_LIMIT - utf16_length(_joined([*head, note])) - 4 - more_room
+    budget = min(PARAGRAPH_LIMIT - more_room, room) - utf16_length(heading) - 1
+    candidates = [_attention_line(t, cell, repeated) for cell in rest[:ATTENTION_LISTED]]
+    listed = _fitted([_cut(line, TEXT_CHARS * 2) for line in candidates], max(0, budget))
+    listing = [heading, *listed]
+    if len(listed) < len(rest):
+        left = len(rest) - len(listed)
+        listing.append(
             t.ngettext("… và {n} chi bộ khác", "… và {n} chi bộ khác", left).format(n=left)
         )
-    return _clip("\n".join([*lines, "", note]), MESSAGE_LIMIT)
+    return _clip(_joined([*head, listing, note]), MESSAGE_LIMIT)
 
 
 def monthly_caption(t: Translator, month: str) -> str:
