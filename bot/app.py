@@ -15,6 +15,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import handlers
 from bot.channels.telegram.handlers import notices
+from bot.channels.telegram.handlers import petitions as petition_outbox
 from bot.channels.telegram.handlers.commands import publish_default_menus
 from bot.channels.telegram.handlers.context import BotData, ChiboContext
 from bot.channels.telegram.inbox import ChatOrderedProcessor, ChiboApplication, InboxBot, replay
@@ -85,7 +86,7 @@ async def _post_init(app: ChiboApp) -> None:
         data.db,
         data.catalogs,
         data.now,
-        wake=lambda: notices.wake(app),
+        wake=lambda: _wake(app),
         telegram_username=app.bot.username,
     )
     replayed = await replay(app, data.db)
@@ -96,9 +97,15 @@ async def _post_init(app: ChiboApp) -> None:
     if released:
         log.warning("%d notices were being sent when the bot stopped; they go out again", released)
     await notices.plan_ahead(app, digests_now=False)
-    await handlers.petitions.deliver_petition_messages(app, at_start=True)
+    await petition_outbox.deliver_petition_messages(app, at_start=True)
     notices.start_jobs(app)
     log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
+
+
+def _wake(app: ChiboApp) -> None:
+    """After a change made messages due: the outboxes look at once."""
+    notices.wake(app)
+    petition_outbox.wake(app)
 
 
 async def _post_shutdown(app: ChiboApp) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import N_
+from bot.domain.text import drop_invisible
 
 # Telegram allows 4,096 characters; 2,000 keeps a kiến nghị readable on a phone and leaves
 # room for the words around it in every message that quotes it. Counted as Telegram counts
@@ -98,12 +99,17 @@ def text_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def clean_text(text: str) -> str:
+    """Typed text as stored: without invisible marks (zero-width, bidi overrides), trimmed."""
+    return drop_invisible(text).strip()
+
+
 def check_text(text: str) -> TextProblem | None:
     """Whether a kiến nghị or an answer can be stored: not empty, at most MAX_TEXT long.
 
     Text without a single letter or digit ("...", "?") says nothing and counts as empty.
     """
-    stripped = text.strip()
+    stripped = clean_text(text)
     if not any(ch.isalnum() for ch in stripped):
         return TextProblem.EMPTY
     if text_length(stripped) > MAX_TEXT:
