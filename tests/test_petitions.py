@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,10 +19,13 @@ from bot.domain.petitions import (
     PetitionMessage,
     PetitionStatus,
 )
+from bot.domain.text import utf16_length
+from bot.storage import people
 from bot.storage import petitions as rows
 from bot.storage.db import Database
+from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, linked, person_id
+from tests.helpers import TOKEN, Clock, linked, person_id, seed
 
 BINH = "Trần Thị Bình"  # member, Chi bộ xóm 9
 AN = "Nguyễn Văn An"  # secretary, Chi bộ xóm 9
@@ -297,6 +301,170 @@ async def test_messages_wait_in_the_outbox_across_a_restart(
         assert an.last.labels == ["✍️ Trả lời", "⬆️ Chuyển cấp trên"]
     # The deputy's message was claimed when the process stopped: sent again, at most once more.
     assert len(_received(hoa, "gửi kiến nghị số")) == 2
+
+
+async def _all_petitions(db: Database) -> list[Petition]:
+    async with db.transaction() as conn:
+        found = await conn.execute_fetchall("SELECT id FROM petitions ORDER BY id")
+        return [p for (pid,) in found if (p := await rows.get(conn, int(pid))) is not None]
+
+
+async def test_answer_is_the_next_text_without_replying_to_the_prompt(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """After ✍️ Trả lời the secretary's next plain text is the answer, not a meeting reply."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    number = await _raise(sim, binh)
+    await an.press("✍️ Trả lời")
+    said = (await an.send("Chi bộ đã báo xã, tuần sau sửa xong.")).text
+    assert f"Đã gửi câu trả lời kiến nghị số {number} tới đồng chí {BINH}" in said
+    assert (await _petition(app, number)).answer == "Chi bộ đã báo xã, tuần sau sửa xong."
+    # The bot no longer waits: the next text is read as usual.
+    assert "Đã gửi câu trả lời" not in (await an.send("Cảm ơn các đồng chí")).text
+
+
+async def test_cancel_leaves_the_answer_and_says_which(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """/huy while the bot waits for an answer names the kiến nghị and takes nothing after."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    number = await _raise(sim, binh)
+    await an.press("✍️ Trả lời")
+    left = (await an.send("/huy")).text
+    assert f"Đã bỏ: câu trả lời kiến nghị số {number}." in left
+    assert "câu hỏi Trợ lý đang chờ" not in left
+    await an.send("Chi bộ đã báo xã.")
+    petition = await _petition(app, number)
+    assert petition.status is PetitionStatus.NEW
+    assert petition.answer is None
+    assert "Không có việc gì đang dở" in (await an.send("/huy")).text
+
+
+async def test_petition_replayed_after_a_crash_is_stored_once(
+    sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
+) -> None:
+    """A /kiennghi whose petition was stored but whose update was not yet marked handled when
+    the process died is one kiến nghị after the restart, told to the secretary once."""
+    async with running(build_application(config, TOKEN, clock=clock.now)) as first:
+        binh = await linked(sim, invite_codes, BINH)
+        an = await linked(sim, invite_codes, AN)
+        number = await _raise(sim, binh)
+        async with first.bot_data.db.transaction() as conn:
+            # The crash: the effect is committed, the update is not marked handled.
+            await conn.execute(
+                "UPDATE inbox SET handled_at = NULL WHERE payload LIKE '%/kiennghi%'"
+            )
+    async with running(build_application(config, TOKEN, clock=clock.now)) as again:
+        await sim.wait_quiet(settle=1)
+        stored = await _all_petitions(again.bot_data.db)
+    assert [p.id for p in stored] == [number]
+    assert len(_received(an, "gửi kiến nghị số")) == 1
+    confirmations = _received(binh, "Đã ghi nhận kiến nghị số")
+    assert confirmations == [confirmations[0]] * 2  # said again after the restart, same number
+
+
+async def test_edited_command_raises_no_second_petition(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """Editing a sent "/kiennghi …" message stores nothing new and tells the leaders nothing."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    sent = binh.text_update(f"/kiennghi {TEXT}")
+    sim.push_update(sent)
+    await sim.wait_quiet()
+    edited = {**sent["message"], "text": f"/kiennghi {TEXT} Gấp!", "edit_date": 1}
+    sim.push_update({"edited_message": edited})
+    await sim.wait_quiet()
+    stored = await _all_petitions(app.bot_data.db)
+    assert [p.text for p in stored] == [TEXT]
+    assert len(_received(an, "gửi kiến nghị số")) == 1
+    assert len(_received(binh, "Đã ghi nhận kiến nghị số")) == 1
+
+
+async def test_transferred_member_cannot_raise(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], config: Config, tmp_path: Path
+) -> None:
+    """A member re-imported as "đã chuyển sinh hoạt" is told why and nothing is stored."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    text = sample_org_file().read_text(encoding="utf-8")
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        text.replace(
+            "Trần Thị Bình,đảng viên,0365123789,,",
+            "Trần Thị Bình,đảng viên,0365123789,đã chuyển sinh hoạt,",
+        ),
+        encoding="utf-8",
+    )
+    await seed(config, moved)
+    replies = await binh.send(f"/kiennghi {TEXT}")
+    assert "đã chuyển sinh hoạt khỏi Chi bộ xóm 9" in replies.text
+    assert "Kiến nghị chưa được ghi." in replies.text
+    await sim.wait_quiet()
+    assert await _all_petitions(app.bot_data.db) == []
+    assert _received(an, "gửi kiến nghị số") == []
+
+
+async def test_invisible_characters_are_not_content(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """Zero-width and bidi marks alone are empty; around words they are dropped before storing."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    replies = await binh.send("/kiennghi \u200b\u200f\u202e\u2066\ufeff")
+    assert "Nội dung kiến nghị đang trống" in replies.text
+    assert await _all_petitions(app.bot_data.db) == []
+    number = await _raise(sim, binh, "\u202eĐề nghị sửa đèn\u200b đường")
+    assert (await _petition(app, number)).text == "Đề nghị sửa đèn đường"
+    assert an.last is not None
+    assert "«Đề nghị sửa đèn đường»" in (an.last.text or "")
+    await an.press("✍️ Trả lời")
+    assert "Câu trả lời đang trống" in (await an.send("\u200b\u2067 \u200d")).text
+    assert (await _petition(app, number)).answer is None
+
+
+async def _unit_of(db: Database, person: int) -> int:
+    async with db.transaction() as conn:
+        found = await people.get(conn, person)
+    assert found is not None
+    return found.unit_id
+
+
+async def test_long_list_is_split_never_cut(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A secretary's list longer than one Telegram message comes in parts that each fit and
+    together name every kiến nghị, with the answer choices under the last part."""
+    db = app.bot_data.db
+    an_id = await person_id(db, "Chi bộ xóm 9", AN)
+    hoa_id = await person_id(db, "Chi bộ xóm 9", HOA)
+    binh_id = await person_id(db, "Chi bộ xóm 9", BINH)
+    unit_id = await _unit_of(db, an_id)
+    wide = "🌾" * 90  # emoji count two in Telegram's limit
+    own, open_ = [], []
+    async with db.transaction() as conn:
+        for index in range(10):
+            mine = await rows.insert(
+                conn, unit_id=unit_id, person_id=an_id, text=f"{index} {wide}", now=clock.now()
+            )
+            await rows.mark_answered(
+                conn, mine.id, answer=f"{index} {wide}", answered_by=hoa_id, now=clock.now()
+            )
+            own.append(mine.id)
+            theirs = await rows.insert(
+                conn, unit_id=unit_id, person_id=binh_id, text=f"{index} {wide}", now=clock.now()
+            )
+            open_.append(theirs.id)
+    an = await linked(sim, invite_codes, AN)
+    replies = await an.send("/kiennghi")
+    assert len(replies.messages) > 1
+    assert all(utf16_length(m.text or "") <= 4096 for m in replies.messages)
+    for number in own + open_:
+        assert f"Số {number}," in replies.text, number
+    assert "Để gửi kiến nghị mới" in replies.texts[-1]
+    assert replies.buttons == [f"✍️ Trả lời số {number}" for number in open_]
 
 
 def _actor(role: Role, unit_id: int, followed: tuple[int, ...] = ()) -> Actor:

@@ -13,7 +13,8 @@ from bot.services import identity
 async def resolve_identity(update: Update, context: ChiboContext) -> None:
     """Fill context.actor and context.t once per update, before any handler runs."""
     user = update.effective_user
-    if user is None:
+    if user is None or update.edited_message is not None:
+        # An edit is not a new request: re-running "/kiennghi …" would raise a second one.
         raise ApplicationHandlerStop
     data = context.bot_data
     actor = await identity.resolve(
