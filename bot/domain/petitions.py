@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import N_
-from bot.domain.text import drop_invisible
+from bot.domain.text import drop_invisible, utf16_length
 
-# Telegram allows 4,096 characters; 2,000 keeps a kiến nghị readable on a phone and leaves
-# room for the words around it in every message that quotes it. Counted as Telegram counts
-# (text_length): an emoji is two.
+# 2,000 keeps a kiến nghị readable on a phone and leaves room for the words around it in every
+# message that quotes it (a longer message is split by the channel). Counted as messengers
+# count (text_length): an emoji is two.
 MAX_TEXT = 2000
 
 
@@ -95,8 +95,8 @@ class TextProblem(enum.StrEnum):
 
 
 def text_length(text: str) -> int:
-    """The length Telegram counts (UTF-16 code units): most emoji and rare letters count two."""
-    return len(text.encode("utf-16-le")) // 2
+    """The length messengers count (UTF-16 code units): most emoji and rare letters count two."""
+    return utf16_length(text)
 
 
 def clean_text(text: str) -> str:
