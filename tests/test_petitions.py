@@ -25,7 +25,7 @@ from bot.storage import petitions as rows
 from bot.storage.db import Database
 from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, linked, person_id, seed
+from tests.helpers import TOKEN, Clock, codes, linked, person_id, seed
 
 BINH = "Trần Thị Bình"  # member, Chi bộ xóm 9
 AN = "Nguyễn Văn An"  # secretary, Chi bộ xóm 9
@@ -507,3 +507,41 @@ def _actor(role: Role, unit_id: int, followed: tuple[int, ...] = ()) -> Actor:
 def test_petition_rules(actor: Actor, action: Action, unit_id: int, allowed: bool) -> None:
     """Who may answer and escalate a cell's kiến nghị, in the one place of rules."""
     assert may(actor, action, unit_id) is allowed
+
+
+async def test_big_cell_lists_fit(
+    sim: FakeTelegram, config: Config, clock: Clock, tmp_path: Path
+) -> None:
+    """In a cell of 180 members who each raised a long kiến nghị, the secretary's list and the
+    messages about them each fit one Telegram message and say how many more wait."""
+    cell = "Đảng bộ xã Thượng Kiệm / Chi bộ khu phố 1"
+    lines = [
+        "đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách",
+        f"{cell},Lê Văn Bí,bí thư,,,",
+    ]
+    lines += [f"{cell},Nguyễn Văn Thành Viên {n},đảng viên,,," for n in range(180)]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = codes(await seed(config, big, now=clock.now()))
+    async with running(build_application(config, TOKEN, clock=clock.now)) as app:
+        secretary = await linked(sim, found, "Lê Văn Bí")
+        member = await linked(sim, found, "Nguyễn Văn Thành Viên 7")
+        db = app.bot_data.db
+        unit_id = await _unit_of(db, await person_id(db, "Chi bộ khu phố 1", "Lê Văn Bí"))
+        wide = "Đề nghị " + "🙏" * 990  # emoji count two: just under the 2,000 limit
+        async with db.transaction() as conn:
+            for person in await people.in_unit(conn, unit_id):
+                if person.full_name not in ("Lê Văn Bí", "Nguyễn Văn Thành Viên 7"):
+                    await rows.insert(
+                        conn,
+                        unit_id=unit_id,
+                        person_id=person.id,
+                        text="🙏" * 1000,
+                        now=clock.now(),
+                    )
+        number = await _raise(sim, member, wide)
+        replies = await secretary.send("/kiennghi")
+    assert "… và 170 kiến nghị khác." in replies.text
+    assert secretary.messages
+    assert all(utf16_length(m.text or "") <= 4096 for m in secretary.messages)
+    assert any(f"gửi kiến nghị số {number}" in (m.text or "") for m in secretary.messages)
