@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +18,13 @@ from bot.domain.petitions import (
     PetitionMessage,
     PetitionStatus,
 )
+from bot.domain.text import utf16_length
+from bot.storage import people
 from bot.storage import petitions as rows
 from bot.storage.db import Database
+from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, linked, person_id
+from tests.helpers import TOKEN, Clock, codes, linked, person_id, seed
 
 BINH = "Trần Thị Bình"  # member, Chi bộ xóm 9
 AN = "Nguyễn Văn An"  # secretary, Chi bộ xóm 9
@@ -83,7 +87,7 @@ async def test_member_raises_secretary_answers(
     prompt = (await an.press("✍️ Trả lời")).last
     assert prompt is not None
     assert prompt.force_reply
-    assert (prompt.text or "").startswith(f"✍️ #{number}")
+    assert f"xin gõ câu trả lời cho kiến nghị số {number}" in (prompt.text or "")
     assert "Câu trả lời đang trống" in (await an.send("...", reply_to=prompt)).text
     too_long = (await an.send("b" * 2001, reply_to=prompt)).text
     assert "Câu trả lời dài 2.001 ký tự, quá giới hạn 2.000 ký tự" in too_long
@@ -300,6 +304,170 @@ async def test_messages_wait_in_the_outbox_across_a_restart(
     assert len(_received(hoa, "gửi kiến nghị số")) == 2
 
 
+async def _all_petitions(db: Database) -> list[Petition]:
+    async with db.transaction() as conn:
+        found = await conn.execute_fetchall("SELECT id FROM petitions ORDER BY id")
+        return [p for (pid,) in found if (p := await rows.get(conn, int(pid))) is not None]
+
+
+async def test_answer_is_the_next_text_without_replying_to_the_prompt(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """After ✍️ Trả lời the secretary's next plain text is the answer, not a meeting reply."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    number = await _raise(sim, binh)
+    await an.press("✍️ Trả lời")
+    said = (await an.send("Chi bộ đã báo xã, tuần sau sửa xong.")).text
+    assert f"Đã gửi câu trả lời kiến nghị số {number} tới đồng chí {BINH}" in said
+    assert (await _petition(app, number)).answer == "Chi bộ đã báo xã, tuần sau sửa xong."
+    # The bot no longer waits: the next text is read as usual.
+    assert "Đã gửi câu trả lời" not in (await an.send("Cảm ơn các đồng chí")).text
+
+
+async def test_cancel_leaves_the_answer_and_says_which(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """/huy while the bot waits for an answer names the kiến nghị and takes nothing after."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    number = await _raise(sim, binh)
+    await an.press("✍️ Trả lời")
+    left = (await an.send("/huy")).text
+    assert f"Đã bỏ: câu trả lời kiến nghị số {number}." in left
+    assert "câu hỏi Trợ lý đang chờ" not in left
+    await an.send("Chi bộ đã báo xã.")
+    petition = await _petition(app, number)
+    assert petition.status is PetitionStatus.NEW
+    assert petition.answer is None
+    assert "Không có việc gì đang dở" in (await an.send("/huy")).text
+
+
+async def test_petition_replayed_after_a_crash_is_stored_once(
+    sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, config: Config
+) -> None:
+    """A /kiennghi whose petition was stored but whose update was not yet marked handled when
+    the process died is one kiến nghị after the restart, told to the secretary once."""
+    async with running(build_application(config, TOKEN, clock=clock.now)) as first:
+        binh = await linked(sim, invite_codes, BINH)
+        an = await linked(sim, invite_codes, AN)
+        number = await _raise(sim, binh)
+        async with first.bot_data.db.transaction() as conn:
+            # The crash: the effect is committed, the update is not marked handled.
+            await conn.execute(
+                "UPDATE inbox SET handled_at = NULL WHERE payload LIKE '%/kiennghi%'"
+            )
+    async with running(build_application(config, TOKEN, clock=clock.now)) as again:
+        await sim.wait_quiet(settle=1)
+        stored = await _all_petitions(again.bot_data.db)
+    assert [p.id for p in stored] == [number]
+    assert len(_received(an, "gửi kiến nghị số")) == 1
+    confirmations = _received(binh, "Đã ghi nhận kiến nghị số")
+    assert confirmations == [confirmations[0]] * 2  # said again after the restart, same number
+
+
+async def test_edited_command_raises_no_second_petition(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """Editing a sent "/kiennghi …" message stores nothing new and tells the leaders nothing."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    sent = binh.text_update(f"/kiennghi {TEXT}")
+    sim.push_update(sent)
+    await sim.wait_quiet()
+    edited = {**sent["message"], "text": f"/kiennghi {TEXT} Gấp!", "edit_date": 1}
+    sim.push_update({"edited_message": edited})
+    await sim.wait_quiet()
+    stored = await _all_petitions(app.bot_data.db)
+    assert [p.text for p in stored] == [TEXT]
+    assert len(_received(an, "gửi kiến nghị số")) == 1
+    assert len(_received(binh, "Đã ghi nhận kiến nghị số")) == 1
+
+
+async def test_transferred_member_cannot_raise(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], config: Config, tmp_path: Path
+) -> None:
+    """A member re-imported as "đã chuyển sinh hoạt" is told why and nothing is stored."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    text = sample_org_file().read_text(encoding="utf-8")
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        text.replace(
+            "Trần Thị Bình,đảng viên,0365123789,,",
+            "Trần Thị Bình,đảng viên,0365123789,đã chuyển sinh hoạt,",
+        ),
+        encoding="utf-8",
+    )
+    await seed(config, moved)
+    replies = await binh.send(f"/kiennghi {TEXT}")
+    assert "đã chuyển sinh hoạt khỏi Chi bộ xóm 9" in replies.text
+    assert "Kiến nghị chưa được ghi." in replies.text
+    await sim.wait_quiet()
+    assert await _all_petitions(app.bot_data.db) == []
+    assert _received(an, "gửi kiến nghị số") == []
+
+
+async def test_invisible_characters_are_not_content(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """Zero-width and bidi marks alone are empty; around words they are dropped before storing."""
+    binh = await linked(sim, invite_codes, BINH)
+    an = await linked(sim, invite_codes, AN)
+    replies = await binh.send("/kiennghi \u200b\u200f\u202e\u2066\ufeff")
+    assert "Nội dung kiến nghị đang trống" in replies.text
+    assert await _all_petitions(app.bot_data.db) == []
+    number = await _raise(sim, binh, "\u202eĐề nghị sửa đèn\u200b đường")
+    assert (await _petition(app, number)).text == "Đề nghị sửa đèn đường"
+    assert an.last is not None
+    assert "«Đề nghị sửa đèn đường»" in (an.last.text or "")
+    await an.press("✍️ Trả lời")
+    assert "Câu trả lời đang trống" in (await an.send("\u200b\u2067 \u200d")).text
+    assert (await _petition(app, number)).answer is None
+
+
+async def _unit_of(db: Database, person: int) -> int:
+    async with db.transaction() as conn:
+        found = await people.get(conn, person)
+    assert found is not None
+    return found.unit_id
+
+
+async def test_long_list_is_split_never_cut(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A secretary's list longer than one Telegram message comes in parts that each fit and
+    together name every kiến nghị, with the answer choices under the last part."""
+    db = app.bot_data.db
+    an_id = await person_id(db, "Chi bộ xóm 9", AN)
+    hoa_id = await person_id(db, "Chi bộ xóm 9", HOA)
+    binh_id = await person_id(db, "Chi bộ xóm 9", BINH)
+    unit_id = await _unit_of(db, an_id)
+    wide = "🌾" * 90  # emoji count two in Telegram's limit
+    own, open_ = [], []
+    async with db.transaction() as conn:
+        for index in range(10):
+            mine = await rows.insert(
+                conn, unit_id=unit_id, person_id=an_id, text=f"{index} {wide}", now=clock.now()
+            )
+            await rows.mark_answered(
+                conn, mine.id, answer=f"{index} {wide}", answered_by=hoa_id, now=clock.now()
+            )
+            own.append(mine.id)
+            theirs = await rows.insert(
+                conn, unit_id=unit_id, person_id=binh_id, text=f"{index} {wide}", now=clock.now()
+            )
+            open_.append(theirs.id)
+    an = await linked(sim, invite_codes, AN)
+    replies = await an.send("/kiennghi")
+    assert len(replies.messages) > 1
+    assert all(utf16_length(m.text or "") <= 4096 for m in replies.messages)
+    for number in own + open_:
+        assert f"Số {number}," in replies.text, number
+    assert "Để gửi kiến nghị mới" in replies.texts[-1]
+    assert replies.buttons == [f"✍️ Trả lời số {number}" for number in open_]
+
+
 def _actor(role: Role, unit_id: int, followed: tuple[int, ...] = ()) -> Actor:
     def unit(uid: int) -> Unit:
         return Unit(id=uid, parent_id=1, kind="chi bộ", name=f"Chi bộ {uid}", path=str(uid))
@@ -340,3 +508,41 @@ def _actor(role: Role, unit_id: int, followed: tuple[int, ...] = ()) -> Actor:
 def test_petition_rules(actor: Actor, action: Action, unit_id: int, allowed: bool) -> None:
     """Who may answer and escalate a cell's kiến nghị, in the one place of rules."""
     assert may(actor, action, unit_id) is allowed
+
+
+async def test_big_cell_lists_fit(
+    sim: FakeTelegram, config: Config, clock: Clock, tmp_path: Path
+) -> None:
+    """In a cell of 180 members who each raised a long kiến nghị, the secretary's list and the
+    messages about them each fit one Telegram message and say how many more wait."""
+    cell = "Đảng bộ xã Thượng Kiệm / Chi bộ khu phố 1"
+    lines = [
+        "đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách",
+        f"{cell},Lê Văn Bí,bí thư,,,",
+    ]
+    lines += [f"{cell},Nguyễn Văn Thành Viên {n},đảng viên,,," for n in range(180)]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = codes(await seed(config, big, now=clock.now()))
+    async with running(build_application(config, TOKEN, clock=clock.now)) as app:
+        secretary = await linked(sim, found, "Lê Văn Bí")
+        member = await linked(sim, found, "Nguyễn Văn Thành Viên 7")
+        db = app.bot_data.db
+        unit_id = await _unit_of(db, await person_id(db, "Chi bộ khu phố 1", "Lê Văn Bí"))
+        wide = "Đề nghị " + "🙏" * 990  # emoji count two: just under the 2,000 limit
+        async with db.transaction() as conn:
+            for person in await people.in_unit(conn, unit_id):
+                if person.full_name not in ("Lê Văn Bí", "Nguyễn Văn Thành Viên 7"):
+                    await rows.insert(
+                        conn,
+                        unit_id=unit_id,
+                        person_id=person.id,
+                        text="🙏" * 1000,
+                        now=clock.now(),
+                    )
+        number = await _raise(sim, member, wide)
+        replies = await secretary.send("/kiennghi")
+    assert "… và 170 kiến nghị khác." in replies.text
+    assert secretary.messages
+    assert all(utf16_length(m.text or "") <= 4096 for m in secretary.messages)
+    assert any(f"gửi kiến nghị số {number}" in (m.text or "") for m in secretary.messages)

@@ -6,7 +6,7 @@ and shows the replies its own way (Telegram: buttons and edits; Zalo: numbered c
 
 from __future__ import annotations
 
-from bot.chat import answers, cancel, people, prompts, rollcall, scoring
+from bot.chat import answers, cancel, people, petitions, prompts, rollcall, scoring
 from bot.chat.feature import Feature, Replies, stale
 from bot.chat.turn import Turn
 from bot.domain.acts import Act
@@ -17,6 +17,7 @@ FEATURES: tuple[Feature, ...] = (
     cancel.FEATURE,
     people.FEATURE,  # its reader takes only a stranger's text with an invite code
     rollcall.FEATURE,
+    petitions.FEATURE,
     scoring.FEATURE,  # typed points while a card is open: before the answers
     answers.FEATURE,  # its reader takes any text about a meeting: keep it last
 )

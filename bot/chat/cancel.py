@@ -18,12 +18,13 @@ async def cancel(turn: Turn, args: str) -> Replies:
     if turn.actor is None:
         return [say(not_linked_text(t))]
     left = []
-    if await prompts.done(turn):
-        left.append(t._("câu hỏi Trợ lý đang chờ đồng chí trả lời"))
+    # Features first: one that owns the prompt says what it was for, and forgets it.
     for canceller in CANCELLERS:
         line = await canceller(turn)
         if line:
             left.append(line)
+    if await prompts.done(turn):
+        left.append(t._("câu hỏi Trợ lý đang chờ đồng chí trả lời"))
     if not left:
         return [
             say(t._("Không có việc gì đang dở. Gõ /trogiup để xem các việc đồng chí có thể làm."))

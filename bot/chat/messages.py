@@ -7,10 +7,8 @@ import dataclasses
 
 from bot.charts import digest_chart
 from bot.chat.turn import Core
-from bot.domain.acts import AnswerPetition, EscalatePetition
 from bot.domain.digest import CellMonth
 from bot.domain.meetings import Purpose
-from bot.domain.petitions import excerpt
 from bot.i18n import Translator
 from bot.services import reports
 from bot.services.delivery import Render
@@ -24,7 +22,8 @@ from bot.views.digest import (
     monthly_digest,
 )
 from bot.views.meetings import answer_choices, notice_text
-from bot.views.reply import Choice, File, Reply
+from bot.views.petitions import petition_message
+from bot.views.reply import File, Reply
 from bot.views.rollcall import flag_text, rating_choices, rating_request_text
 
 
@@ -44,7 +43,7 @@ def renderer(core: Core) -> Render:
         t = core.catalogs.pick(delivery.person.language, delivery.account.language_code)
         purpose = delivery.notice.purpose
         if purpose.about_petition:
-            return [petition_message(t, delivery, core)]
+            return [petition_message(t, delivery, core.rules.tz)]
         if purpose is Purpose.MONTHLY:
             return [Reply(await _monthly_text(core, t, delivery))]
         if purpose is Purpose.MONTHLY_CHART:
@@ -83,71 +82,6 @@ def meeting_message(t: Translator, delivery: Delivery, core: Core) -> Reply:
     if delivery.is_cadre or purpose is Purpose.CANCELLED:
         return Reply(text)
     return Reply(text, answer_choices(t, meeting.id, with_roster=delivery.leads_cell))
-
-
-def petition_message(t: Translator, delivery: Delivery, core: Core) -> Reply:
-    """A kiến nghị to the cell's leaders, escalated to the cadres, or its answer."""
-    news = delivery.petition
-    assert news is not None
-    petition, purpose = news.petition, delivery.notice.purpose
-    answer = Choice(t._("✍️ Trả lời"), AnswerPetition(petition.id))
-    if purpose is Purpose.PETITION_NEW:
-        text = t._(
-            "📮 Kính gửi đồng chí, đồng chí {member} gửi kiến nghị số {number} tới {unit}:\n"
-            "«{text}»"
-        ).format(
-            member=news.member.full_name,
-            number=petition.id,
-            unit=news.unit.name,
-            text=petition.text,
-        )
-        escalate = Choice(t._("⬆️ Chuyển cấp trên"), EscalatePetition(petition.id))
-        return Reply(text, ((answer, escalate),))
-    if purpose is Purpose.PETITION_ESCALATED:
-        text = t._(
-            "⬆️ Kính gửi đồng chí, {unit} chuyển lên kiến nghị số {number} của đồng chí "
-            "{member}, gửi ngày {date}:\n«{text}»"
-        ).format(
-            unit=news.unit.name,
-            number=petition.id,
-            member=news.member.full_name,
-            date=t.short_date(petition.created_at.astimezone(core.rules.tz).date()),
-            text=petition.text,
-        )
-        return Reply(text, ((answer,),))
-    return Reply(_answered_text(t, delivery))
-
-
-def _answered_text(t: Translator, delivery: Delivery) -> str:
-    news = delivery.petition
-    assert news is not None
-    petition, answerer = news.petition, news.answerer
-    answerer_name = answerer.full_name if answerer else "?"
-    if not delivery.to_member:
-        return t._(
-            "✔️ Kiến nghị số {number} của đồng chí {member} ({unit}) đã được đồng chí "
-            "{answerer} trả lời: {answer}"
-        ).format(
-            number=petition.id,
-            member=news.member.full_name,
-            unit=news.unit.name,
-            answerer=answerer_name,
-            answer=petition.answer or "",
-        )
-    lines = [
-        t._("Kính gửi đồng chí {name},").format(name=news.member.full_name),
-        t._("Kiến nghị số {number} của đồng chí đã được trả lời: {answer}").format(
-            number=petition.id, answer=petition.answer or ""
-        ),
-    ]
-    if answerer is not None:
-        lines.append(
-            t._("— Đồng chí {answerer}, {role}.").format(
-                answerer=answerer.full_name, role=t._(answerer.role.label)
-            )
-        )
-    lines.append(t._("Nội dung kiến nghị: «{text}»").format(text=excerpt(petition.text, 200)))
-    return "\n".join(lines)
 
 
 async def _months(core: Core, t: Translator, delivery: Delivery) -> list[CellMonth]:

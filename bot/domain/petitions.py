@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.models import N_
+from bot.domain.text import drop_invisible, utf16_length
 
-# Telegram allows 4,096 characters; 2,000 keeps a kiến nghị readable on a phone and leaves
-# room for the words around it in every message that quotes it. Counted as Telegram counts
-# (text_length): an emoji is two.
+# 2,000 keeps a kiến nghị readable on a phone and leaves room for the words around it in every
+# message that quotes it (a longer message is split by the channel). Counted as messengers
+# count (text_length): an emoji is two.
 MAX_TEXT = 2000
 
 
@@ -94,8 +95,13 @@ class TextProblem(enum.StrEnum):
 
 
 def text_length(text: str) -> int:
-    """The length Telegram counts (UTF-16 code units): most emoji and rare letters count two."""
-    return len(text.encode("utf-16-le")) // 2
+    """The length messengers count (UTF-16 code units): most emoji and rare letters count two."""
+    return utf16_length(text)
+
+
+def clean_text(text: str) -> str:
+    """Typed text as stored: without invisible marks (zero-width, bidi overrides), trimmed."""
+    return drop_invisible(text).strip()
 
 
 def check_text(text: str) -> TextProblem | None:
@@ -103,7 +109,7 @@ def check_text(text: str) -> TextProblem | None:
 
     Text without a single letter or digit ("...", "?") says nothing and counts as empty.
     """
-    stripped = text.strip()
+    stripped = clean_text(text)
     if not any(ch.isalnum() for ch in stripped):
         return TextProblem.EMPTY
     if text_length(stripped) > MAX_TEXT:

@@ -99,3 +99,15 @@ def _cut_at(line: str, limit: int) -> int:
         end = index + 1
     space = line.rfind(" ", 0, end)
     return space if space > end // 2 else max(end, 1)
+
+
+# Control characters, invisible format marks (zero-width spaces, bidi overrides), surrogates:
+# what the import drops from every cell, and typed text drops before it is stored.
+INVISIBLE = ("Cc", "Cf", "Cs")
+
+
+def drop_invisible(text: str) -> str:
+    """The text without control and invisible formatting characters; white space is kept."""
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in INVISIBLE)

@@ -16,30 +16,56 @@ from bot.domain.petitions import (
     PetitionStatus,
     by_urgency,
 )
-from bot.storage import audit, people, petitions, units
+from bot.storage import applied, audit, people, petitions, units
 from bot.storage.db import Database
 
-CHANNEL = "telegram"
+# A replayed update finds the kiến nghị it stored among the member's latest few.
+_REPLAY_LOOKBACK = 5
+
+
+class SubmitOutcome(enum.StrEnum):
+    """Whether a kiến nghị was taken."""
+
+    DONE = "done"
+    TRANSFERRED = "transferred"  # the member moved to another cell: nothing is stored
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of raising a kiến nghị, with the kiến nghị when it was stored."""
+
+    outcome: SubmitOutcome
+    petition: Petition | None = None
 
 
 async def submit(
     db: Database, person: Person, text: str, *, now: datetime, actor: str
-) -> Petition:
-    """Store a member's kiến nghị to their cell and write a message to its leaders."""
+) -> Submitted:
+    """Store a member's kiến nghị to their cell and write a message to its leaders.
+
+    An update replayed after a crash gets back the kiến nghị it stored the first time.
+    """
     async with db.transaction() as conn:
+        current = await people.get(conn, person.id)
+        if current is None or current.status is MemberStatus.TRANSFERRED:
+            return Submitted(SubmitOutcome.TRANSFERRED)
+        if not await applied.first_time(conn, "petition.new", now):
+            for earlier in await petitions.of_person(conn, person.id, _REPLAY_LOOKBACK):
+                if earlier.text == text:
+                    return Submitted(SubmitOutcome.DONE, earlier)
         petition = await petitions.insert(
-            conn, unit_id=person.unit_id, person_id=person.id, text=text, now=now
+            conn, unit_id=current.unit_id, person_id=person.id, text=text, now=now
         )
         leaders = [
             p.id
-            for p in await people.in_unit(conn, person.unit_id)
+            for p in await people.in_unit(conn, current.unit_id)
             if p.role.leads_cell and p.id != person.id and p.status is not MemberStatus.TRANSFERRED
         ]
         await petitions.add_messages(conn, petition.id, leaders, MessagePurpose.NEW, now)
         await audit.record(
             conn, now=now, actor=actor, action="petition.new", subject=f"petition:{petition.id}"
         )
-    return petition
+    return Submitted(SubmitOutcome.DONE, petition)
 
 
 async def get(db: Database, petition_id: int) -> Petition | None:
@@ -75,11 +101,16 @@ async def escalate(db: Database, petition_id: int, *, now: datetime, actor: str)
             return Escalation(EscalateOutcome.NOT_FOUND)
         if petition.status is PetitionStatus.ANSWERED:
             return Escalation(EscalateOutcome.ANSWERED, petition)
-        if petition.status is PetitionStatus.ESCALATED:
-            return Escalation(EscalateOutcome.ALREADY_ESCALATED, petition)
         cadres = tuple(await people.cadres_following(conn, petition.unit_id))
+        effect = f"petition.escalate:{petition.id}"
+        if petition.status is PetitionStatus.ESCALATED:
+            if not await applied.first_time(conn, effect, now):
+                # This very update escalated it before a crash: say the same again.
+                return Escalation(EscalateOutcome.DONE, petition, cadres)
+            return Escalation(EscalateOutcome.ALREADY_ESCALATED, petition)
         if not cadres:
             return Escalation(EscalateOutcome.NO_CADRES, petition)
+        await applied.first_time(conn, effect, now)
         await petitions.mark_escalated(conn, petition.id, now)
         await petitions.add_messages(
             conn, petition.id, [c.id for c in cadres], MessagePurpose.ESCALATED, now
@@ -122,6 +153,15 @@ async def answer(
         if petition is None:
             return Answered(AnswerOutcome.NOT_FOUND)
         member = await people.get(conn, petition.person_id)
+        effect = f"petition.answer:{petition.id}"
+        if petition.status is PetitionStatus.ANSWERED:
+            if petition.answered_by == answerer.id and not await applied.first_time(
+                conn, effect, now
+            ):
+                # This very update answered it before a crash: say the same again.
+                return Answered(AnswerOutcome.DONE, petition, member)
+            return Answered(AnswerOutcome.ALREADY_ANSWERED, petition, member)
+        await applied.first_time(conn, effect, now)
         done = await petitions.mark_answered(
             conn, petition.id, answer=text, answered_by=answerer.id, now=now
         )

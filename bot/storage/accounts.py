@@ -149,6 +149,8 @@ async def preferred_of_people(
     ) as cur:
         # Later rows win: reachable after unreachable, recent after old, Zalo on a tie.
         return {account.person_id: account for account in map(_account, await cur.fetchall())}
+
+
 async def all_of_unit(conn: aiosqlite.Connection, unit_id: int) -> dict[int, list[ChatAccount]]:
     """Every account of everyone in a unit, on every channel, by person id."""
     found: dict[int, list[ChatAccount]] = {}

@@ -17,7 +17,6 @@ from bot.channels.telegram.handlers import (
     me,
     meetings,
     menus,
-    petitions,
 )
 
 # Order matters:
@@ -36,7 +35,6 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *digests.HANDLERS,
         *me.HANDLERS,
         *export.HANDLERS,
-        *petitions.HANDLERS,  # replies to the answer prompt: before the free-text reader
         *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
         *fallback.HANDLERS,
     ],
