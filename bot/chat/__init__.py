@@ -6,7 +6,7 @@ and shows the replies its own way (Telegram: buttons and edits; Zalo: numbered c
 
 from __future__ import annotations
 
-from bot.chat import answers, cancel, prompts
+from bot.chat import answers, cancel, meetings, prompts, reports
 from bot.chat.feature import Feature, Replies, stale
 from bot.chat.turn import Turn
 from bot.domain.acts import Act
@@ -15,6 +15,8 @@ from bot.domain.acts import Act
 # bot is waiting on comes first, the meeting's answer reader (which takes any text) last.
 FEATURES: tuple[Feature, ...] = (
     cancel.FEATURE,
+    meetings.FEATURE,
+    reports.FEATURE,
     answers.FEATURE,  # its reader takes any text about a meeting: keep it last
 )
 

@@ -24,7 +24,7 @@ from bot.domain.schedule import (
     parse_offsets,
     plan_notices,
 )
-from bot.storage import accounts, audit, meetings, people, units
+from bot.storage import accounts, audit, meetings, people, rollcall, units
 from bot.storage.db import Database
 from bot.storage.meetings import NewNotice
 
@@ -473,3 +473,15 @@ async def roster(db: Database, meeting_id: int) -> RosterView | None:
         roster=build_roster(meeting.kind, members, given, linked),
         phones={p.id: p.phone for p in members if p.phone},
     )
+
+
+# (meeting id, start, answer, attendance, reason) for /cuatoi.
+RecordRow = tuple[int, datetime, str | None, str | None, str]
+
+
+async def my_record(
+    db: Database, person_id: int, since: datetime, until: datetime
+) -> list[RecordRow]:
+    """A person's meetings in [since, until) with their answer, attendance and reason."""
+    async with db.transaction() as conn:
+        return await rollcall.my_record(conn, person_id, since, until)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,12 +30,6 @@ def previous_month(month: str) -> str:
     """The month before YYYY-MM."""
     year, number = (int(p) for p in month.split("-"))
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
-def month_label(month: str) -> str:
-    """YYYY-MM as people write it: 11/2026."""
-    year, number = month.split("-")
-    return f"{int(number)}/{year}"
 
 
 async def cells_of(db: Database, unit_ids: list[int]) -> list[Unit]:
@@ -128,11 +121,3 @@ async def mark_digest(
     """Record how far a monthly digest got."""
     async with db.transaction() as conn:
         await reports.mark_digest(conn, person_id, month, state, now, error)
-
-
-def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first moment of a month and of the next, in UTC."""
-    year, number = (int(p) for p in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=tz)
-    days = calendar.monthrange(year, number)[1]
-    return start.astimezone(UTC), (start + timedelta(days=days)).astimezone(UTC)

@@ -9,15 +9,11 @@ from telegram.ext import Application, BaseHandler
 
 from bot.channels.telegram.handlers import (
     chat,
-    digests,
     errors,
-    export,
     fallback,
     help,
     identity,
     language,
-    me,
-    meetings,
     members,
     petitions,
     ratings,
@@ -38,12 +34,8 @@ _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
         *help.HANDLERS,
         *language.HANDLERS,
         *members.HANDLERS,
-        *meetings.HANDLERS,
         *rollcall.HANDLERS,
         *scoring.HANDLERS,
-        *digests.HANDLERS,
-        *me.HANDLERS,
-        *export.HANDLERS,
         *petitions.HANDLERS,  # replies to the answer prompt: before the free-text reader
         *ratings.HANDLERS,  # replies to the comment prompt: before the free-text reader
         *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
