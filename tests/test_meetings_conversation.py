@@ -12,6 +12,7 @@ import pytest
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
 from bot.domain.meetings import Meeting
+from bot.domain.schedule import MeetingKind
 from bot.domain.text import split_text
 from bot.services import meetings as meeting_service
 from bot.storage import units
@@ -130,3 +131,23 @@ async def test_invisible_topic_or_place_is_refused_and_stripped(
     replies = await an.send("/lichhop chude Học\u200b tập nghị\u2066 quyết\u202c")
     assert "Đã ghi nội dung: Học tập nghị quyết." in replies.text
     assert (await _next_meeting(app)).topic == "Học tập nghị quyết"
+
+
+async def test_kind_cannot_be_forced_onto_a_committee_meeting(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """A forged kind choice for the committee's meeting is refused; it stays a committee one."""
+    an = await linked(sim, invite_codes, "Nguyễn Văn An")
+    replies = await an.send("/lichhop chiuy 01/12 19:30 Nhà bí thư")
+    assert "Đã hẹn họp chi ủy" in replies.text
+    db = app.bot_data.db
+    async with db.transaction() as conn:
+        cell = next(u for u in await units.cells(conn) if u.name == "Chi bộ xóm 9")
+    upcoming = await meeting_service.next_meetings(db, cell.id, app.bot_data.now())
+    committee = next(m for m in upcoming if m.kind is MeetingKind.COMMITTEE)
+    assert an.last is not None
+    replies = await an.press_data(an.last.message_id, f"knd:{committee.id}:both")
+    assert "không có quyền" in (replies.popup or "")
+    after = await meeting_service.get(db, committee.id)
+    assert after is not None
+    assert after.kind is MeetingKind.COMMITTEE
