@@ -15,9 +15,9 @@ from bot.domain.meetings import Meeting
 from bot.domain.schedule import MeetingKind
 from bot.domain.text import split_text
 from bot.services import meetings as meeting_service
-from bot.storage import units
+from bot.storage import accounts, units
 from chibo_devtools.telegram import FakeTelegram
-from tests.helpers import TOKEN, Clock, codes, linked, make_config, seed
+from tests.helpers import TOKEN, Clock, codes, linked, make_config, person_id, seed
 
 BIG = "Đảng bộ phường Trung Tâm / Chi bộ khu phố 5"
 BIG_SIZE = 180
@@ -151,3 +151,28 @@ async def test_kind_cannot_be_forced_onto_a_committee_meeting(
     after = await meeting_service.get(db, committee.id)
     assert after is not None
     assert after.kind is MeetingKind.COMMITTEE
+
+
+async def test_member_linked_on_zalo_is_not_listed_as_unlinked(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """The secretary's list counts a member linked on Zalo only as linked, not one to call."""
+    db = app.bot_data.db
+    binh = await person_id(db, "Chi bộ xóm 9", "Trần Thị Bình")
+    async with db.transaction() as conn:
+        await accounts.insert(
+            conn,
+            channel="zalo",
+            external_id="z-1",
+            person_id=binh,
+            language_code=None,
+            now=clock.now(),
+        )
+    an = await linked(sim, invite_codes, "Nguyễn Văn An")
+    await an.send("/lichhop")
+    replies = await an.press("📋 Danh sách trả lời")
+    groups = {part.split("\n", 1)[0]: part for part in replies.text.split("\n\n")}
+    unlinked = next(text for head, text in groups.items() if head.startswith("📵"))
+    not_answered = next(text for head, text in groups.items() if head.startswith("❓"))
+    assert "Trần Thị Bình" not in unlinked
+    assert "Trần Thị Bình" in not_answered

@@ -28,8 +28,6 @@ from bot.storage import accounts, audit, meetings, people, rollcall, units
 from bot.storage.db import Database
 from bot.storage.meetings import NewNotice
 
-CHANNEL = "telegram"
-
 
 @dataclass(frozen=True)
 class Rules:
@@ -465,7 +463,11 @@ async def roster(db: Database, meeting_id: int) -> RosterView | None:
         unit = await units.get(conn, meeting.unit_id)
         assert unit is not None
         members = await people.in_unit(conn, meeting.unit_id)
-        linked = {a.person_id: a for a in await accounts.of_unit(conn, CHANNEL, unit.id)}
+        # Linked on any channel counts; reachable if any of a person's accounts is.
+        everywhere = sorted(
+            await accounts.of_unit_everywhere(conn, unit.id), key=lambda a: a.reachable
+        )
+        linked = {a.person_id: a for a in everywhere}
         given = await meetings.answers(conn, meeting_id)
     return RosterView(
         meeting=meeting,
