@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.digest import CellMonth
 from bot.domain.models import Unit
+from bot.domain.months import Month
 from bot.storage import people, reports, units
 from bot.storage.db import Database
 
@@ -28,8 +29,7 @@ class CellReport:
 
 def previous_month(month: str) -> str:
     """The month before YYYY-MM."""
-    year, number = (int(p) for p in month.split("-"))
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    return Month.from_key(month).previous().key
 
 
 async def cells_of(db: Database, unit_ids: list[int]) -> list[Unit]:
