@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.app import ChiboApp, build_application, running
 from bot.config import Config
 from bot.domain.meetings import Meeting
+from bot.domain.months import Month
 from bot.domain.schedule import MeetingKind
 from bot.domain.text import split_text
 from bot.services import meetings as meeting_service
 from bot.storage import accounts, units
+from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram
-from tests.helpers import TOKEN, Clock, codes, linked, make_config, person_id, seed
+from tests.helpers import TOKEN, VN, Clock, codes, linked, make_config, person_id, seed
 
 BIG = "Đảng bộ phường Trung Tâm / Chi bộ khu phố 5"
 BIG_SIZE = 180
@@ -176,3 +180,20 @@ async def test_member_linked_on_zalo_is_not_listed_as_unlinked(
     not_answered = next(text for head, text in groups.items() if head.startswith("❓"))
     assert "Trần Thị Bình" not in unlinked
     assert "Trần Thị Bình" in not_answered
+
+
+def test_cli_reads_month_words_like_the_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`chibo report --month` takes "tháng này" as this month and refuses a bare year."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[storage]\npath = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
+    assert main(["import", str(sample_org_file()), "--config", str(config_file)]) == 0
+    capsys.readouterr()
+    this = Month.of(datetime.now(VN).date())
+    assert main(["report", "--month", "tháng này", "--config", str(config_file)]) == 0
+    assert f"THÁNG {this.label}" in capsys.readouterr().out
+    assert main(["report", "--month", "tháng trước", "--config", str(config_file)]) == 0
+    assert f"THÁNG {this.previous().label}" in capsys.readouterr().out
+    assert main(["report", "--month", "2026", "--config", str(config_file)]) == 2
+    assert "--month 11/2026" in capsys.readouterr().err
