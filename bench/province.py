@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 from bench import synth
 from bench.harness import TOKEN, BotProcess, write_config
-from bot.channels.telegram.handlers.digests import rendered
 from bot.charts import digest_chart
 from bot.config import load_config
 from bot.domain.models import Unit
@@ -47,6 +46,7 @@ from bot.services import meetings, reports, rollcall
 from bot.services.meetings import Rules
 from bot.storage.db import Database
 from bot.views.digest import chart_labels, chart_title, monthly_digest
+from bot.views.reports import rendered
 from chibo_devtools.telegram import FakeTelegram, SimUser
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -98,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--unit", default=None, help="unit path (default: every cell)")
     exp.add_argument(
-        "--period", default="", help="11/2026, tháng 11, T11 or 2026 (default: this month)"
+        "--period",
+        default="",
+        help="11/2026, tháng 11, T11, tháng trước or 2026 (default: this month)",
     )
     exp.add_argument(
         "--format",
@@ -115,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", type=Path, required=True, help="the file to write")
     rep = sub.add_parser("report", parents=[config], help="print a month's digest for a unit")
     rep.add_argument("--unit", default=None, help="unit path or name (default: every cell)")
-    rep.add_argument("--month", default="", help="11/2026, tháng 11, T11 (default: last month)")
+    rep.add_argument(
+        "--month", default="", help="11/2026, tháng 11, T11, tháng trước (default: last month)"
+    )
     bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
     bak.add_argument("out", type=Path, help="the backup file to write")
     exp_reply = sub.add_parser(
@@ -310,15 +314,19 @@ async def _export(config: Config, t: Translator, args: argparse.Namespace) -> in
 
 
 async def _report(config: Config, t: Translator, unit: str | None, month_text: str) -> int:
-    from bot.channels.telegram.handlers.digests import rendered
-    from bot.domain.months import MonthError, parse_month
+    from bot.domain.months import Month, MonthError, read_whole_period
     from bot.services import reports
     from bot.views.digest import monthly_digest
+    from bot.views.reports import rendered
 
     tz = config.tz
-    month, _rest = parse_month(month_text, datetime.now(tz).date())
-    if isinstance(month, MonthError):
-        print(month.render(t._), file=sys.stderr)
+    today = datetime.now(tz).date()
+    # The same words and default as /baocao: last month unless told.
+    month = read_whole_period(month_text, today, default=Month.of(today).previous())
+    if not isinstance(month, Month):
+        reason = month.render(t._) if isinstance(month, MonthError) else ""
+        example = t._('Ví dụ: --month 11/2026, --month T11, --month "tháng trước"')
+        print(f"{reason}\n{example}".strip(), file=sys.stderr)
         return 2
     if unit is not None and len(unit) > MAX_CELL_CHARS:
         print(
@@ -332,13 +340,13 @@ async def _report(config: Config, t: Translator, unit: str | None, month_text: s
         if not cells:
             print(t._("Không có đơn vị nào tên «{name}».").format(name=unit), file=sys.stderr)
             return 2
-        months = [rendered(t, r) for r in await reports.month_reports(db, cells, month, tz)]
+        months = [rendered(t, r) for r in await reports.month_reports(db, cells, month.key, tz)]
     finally:
         await db.close()
     # The digest is written for a cadre by name; printed here it is for nobody in particular,
     # so its greeting line ("Kính gửi đồng chí {name},") is left out rather than left empty.
     nameless = t._("Kính gửi đồng chí {name},").format(name="")
-    text = monthly_digest(t, "", month, months)
+    text = monthly_digest(t, "", month.key, months)
     print("\n".join(line for line in text.split("\n") if line != nameless))
     return 0
 

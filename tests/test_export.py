@@ -13,9 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app import ChiboApp
+from bot.domain.months import Month, MonthError, Year, read_whole_period
 from bot.domain.scorecard import thematic_part
 from bot.services import export, meetings, scoring
-from bot.services.export import ExportError, Period, PeriodError, period_from_text
+from bot.services.export import ExportError
 from bot.storage import rollcall as rollcall_rows
 from chibo_devtools.telegram import FakeTelegram, SentFile, SimUser
 from tests.helpers import VN, Clock, at_local, deliver, linked, person_id
@@ -174,6 +175,12 @@ async def test_month_without_meetings_is_said_in_words(
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # 22/11/2026 in Vietnam
 
 
+def _period(typed: str) -> Month | Year | MonthError:
+    """What /xuat and `chibo export --period` read, on NOW's day."""
+    today = NOW.astimezone(VN).date()
+    return read_whole_period(typed, today, default=Month.of(today))
+
+
 @pytest.mark.parametrize(
     ("typed", "since", "until", "label"),
     [
@@ -200,10 +207,10 @@ def test_period_from_text(
     typed: str, since: tuple[int, int], until: tuple[int, int], label: str
 ) -> None:
     """What a person types after /xuat becomes local month or year bounds."""
-    period = period_from_text(typed, NOW, VN)
-    assert isinstance(period, Period)
-    assert period.since == datetime(*since, 1, tzinfo=VN)
-    assert period.until == datetime(*until, 1, tzinfo=VN)
+    period = _period(typed)
+    assert isinstance(period, Month | Year)
+    assert period.since(VN) == datetime(*since, 1, tzinfo=VN)
+    assert period.until(VN) == datetime(*until, 1, tzinfo=VN)
     assert period.label == label
 
 
@@ -220,8 +227,8 @@ def test_period_from_text(
 )
 def test_period_errors(typed: str, rendered: str) -> None:
     """A period that cannot be read is an error with a Vietnamese reason."""
-    error = period_from_text(typed, NOW, VN)
-    assert isinstance(error, PeriodError)
+    error = _period(typed)
+    assert isinstance(error, MonthError)
     assert error.render(lambda message: message) == rendered
 
 
@@ -230,11 +237,15 @@ async def test_attendance_csv_parses(
 ) -> None:
     """The attendance sheet as CSV reads back with the csv module, dates as dd/mm/yyyy."""
     await _closed_meeting(app, sim, invite_codes, clock)
-    period = period_from_text("12/2026", clock.now(), VN)
-    assert isinstance(period, Period)
+    period = Month(2026, 12)
     labels = export.make_labels(app.bot_data.catalogs.get("vi")._, app.bot_data.card)
     data = await export.build_csv(
-        app.bot_data.db, [await _unit_id(app)], period.since, period.until, labels, "attendance"
+        app.bot_data.db,
+        [await _unit_id(app)],
+        period.since(VN),
+        period.until(VN),
+        labels,
+        "attendance",
     )
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Chi bộ", "Họ và tên", "03/12/2026"]
@@ -265,11 +276,10 @@ async def test_control_characters_and_formulas_stay_plain_text(
     assert row[:6] == (CELL, datetime(2026, 12, 3), 1, 1, 0, 0)
     assert row[6] == '=HYPERLINK("http://x")\nTốt lắm'
     assert sheet.cell(row=2, column=7).data_type == "s"  # text, not a formula
-    period = period_from_text("12/2026", clock.now(), VN)
-    assert isinstance(period, Period)
+    period = Month(2026, 12)
     labels = export.make_labels(lambda message: message)
     data = await export.build_csv(
-        db, [await _unit_id(app)], period.since, period.until, labels, "ratings"
+        db, [await _unit_id(app)], period.since(VN), period.until(VN), labels, "ratings"
     )
     ratings = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert ratings[1][6] == '\'=HYPERLINK("http://x")\nTốt lắm'

@@ -22,12 +22,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.app import ChiboApp
 from bot.domain.models import Role
-from bot.domain.months import MonthError, parse_month
+from bot.domain.months import Month, MonthError, Year, read_period, read_whole_period
 from bot.domain.orgfile import MAX_CELL_CHARS, OrgFile, read_org_file
 from bot.domain.petitions import clean_text
 from bot.domain.schedule import MeetingKind
 from bot.domain.scorecard import PointsError, parse_points, thematic_part
-from bot.services.export import Period, PeriodError, period_from_text
 from bot.services.org_import import import_org_file
 from bot.storage.db import Database
 from chibo_devtools.telegram import FakeTelegram, SimUser
@@ -472,18 +471,18 @@ MONTHISH = st.builds(
 @settings(max_examples=400, deadline=None)
 @given(text=st.one_of(HOSTILE, MONTHISH, st.sampled_from(NUMBERS)), today=TODAY)
 def test_parse_month_gives_a_begun_month_or_a_reason(text: str, today: date) -> None:
-    """/baocao's month: any text is a month that has begun (from 2000 on) and the rest of
-    the text as typed, or a reason with an example; never an exception."""
-    month, rest = parse_month(text, today)
+    """/baocao's month: any text is a period that has begun (from 2000 on) and the rest of
+    the text as typed, or a reason; never an exception."""
+    month, rest = read_period(text, today, default=Month.of(today).previous())
     if isinstance(month, MonthError):
-        rendered = month.render(lambda m: m)
-        assert "Ví dụ: /baocao" in rendered
+        assert month.render(lambda m: m)
         assert rest == ""
         return
-    year, number = (int(part) for part in month.split("-"))
-    assert re.fullmatch(r"\d{4}-\d{2}", month)
-    assert 1 <= number <= 12
-    assert date(2000, 1, 1) <= date(year, number, 1) <= today
+    assert isinstance(month, Month | Year)
+    assert date(2000, 1, 1) <= month.since(UTC).date() <= today
+    if isinstance(month, Month):
+        assert re.fullmatch(r"\d{4}-\d{2}", month.key)
+        assert 1 <= month.number <= 12
     assert rest == rest.strip()
     assert " ".join(text.split()).endswith(" ".join(rest.split()))  # the unit's name as typed
 
@@ -496,18 +495,19 @@ def test_parse_month_gives_a_begun_month_or_a_reason(text: str, today: date) -> 
 def test_period_from_text_gives_bounds_or_a_short_reason(text: str, now: datetime) -> None:
     """/xuat's period: a month or a year between local midnights, or a reason that quotes at
     most a few words of what was typed; never an exception."""
-    period = period_from_text(text, now.replace(tzinfo=UTC), VN)
-    if isinstance(period, PeriodError):
+    today = now.replace(tzinfo=UTC).astimezone(VN).date()
+    period = read_whole_period(text, today, default=Month.of(today))
+    if isinstance(period, MonthError):
         rendered = period.render(lambda m: m)
         assert len(rendered) < 120
         return
-    assert isinstance(period, Period)
-    assert period.since < period.until
-    assert period.since.day == 1
-    assert (period.since.hour, period.since.minute) == (0, 0)
-    assert 2000 <= period.since.year <= 2099
-    months = (period.until.year - period.since.year) * 12 + period.until.month - period.since.month
-    assert months == (1 if period.month is not None else 12)
+    since, until = period.since(VN), period.until(VN)
+    assert since < until
+    assert since.day == 1
+    assert (since.hour, since.minute) == (0, 0)
+    assert 2000 <= since.year <= 2099
+    months = (until.year - since.year) * 12 + until.month - since.month
+    assert months == (1 if isinstance(period, Month) else 12)
 
 
 HEADER = ["đơn vị", "họ và tên", "vai trò", "điện thoại", "trạng thái", "phụ trách"]

@@ -6,7 +6,17 @@ and shows the replies its own way (Telegram: buttons and edits; Zalo: numbered c
 
 from __future__ import annotations
 
-from bot.chat import answers, cancel, people, petitions, prompts, rollcall, scoring
+from bot.chat import (
+    answers,
+    cancel,
+    meetings,
+    people,
+    petitions,
+    prompts,
+    reports,
+    rollcall,
+    scoring,
+)
 from bot.chat.feature import Feature, Replies, stale
 from bot.chat.turn import Turn
 from bot.domain.acts import Act
@@ -16,6 +26,8 @@ from bot.domain.acts import Act
 FEATURES: tuple[Feature, ...] = (
     cancel.FEATURE,
     people.FEATURE,  # its reader takes only a stranger's text with an invite code
+    meetings.FEATURE,
+    reports.FEATURE,
     rollcall.FEATURE,
     petitions.FEATURE,
     scoring.FEATURE,  # typed points while a card is open: before the answers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from bot.charts import digest_chart
 from bot.chat.turn import Core
@@ -13,7 +12,6 @@ from bot.i18n import Translator
 from bot.services import reports
 from bot.services.delivery import Render
 from bot.services.outbox import Delivery
-from bot.services.reports import CellReport
 from bot.views.digest import (
     chart_labels,
     chart_title,
@@ -24,16 +22,8 @@ from bot.views.digest import (
 from bot.views.meetings import answer_choices, notice_text
 from bot.views.petitions import petition_message
 from bot.views.reply import File, Reply
+from bot.views.reports import rendered
 from bot.views.rollcall import flag_text, rating_choices, rating_request_text
-
-
-def rendered(t: Translator, report: CellReport) -> CellMonth:
-    """A cell's month with its flags written out in the reader's language."""
-    lines = tuple(
-        flag_text(t, kind, params, name, report.unit).split("\n", 1)[-1]
-        for kind, params, name in report.flags
-    )
-    return dataclasses.replace(report.month, flags=lines)
 
 
 def renderer(core: Core) -> Render:

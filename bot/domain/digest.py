@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.domain.models import N_
+from bot.domain.months import Month
 from bot.domain.rules import LOW_ATTENDANCE_BELOW, FlagKind
 from bot.domain.text import natural_key
 
@@ -289,5 +290,4 @@ def summarize(
 
 def month_label(month: str) -> str:
     """A "2026-07" month as people write it: 7/2026."""
-    year, number = month.split("-")
-    return f"{int(number)}/{year}"
+    return Month.from_key(month).label

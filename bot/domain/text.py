@@ -18,6 +18,20 @@ def tidy(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Control characters, invisible format marks (zero-width spaces, bidi overrides), surrogates:
+# dropped from typed text that others will read, as the import drops them from its files.
+_INVISIBLE = ("Cc", "Cf", "Cs")
+
+
+def visible(text: str) -> str:
+    """Typed text without invisible characters, tidied: empty when nothing readable was typed."""
+    if not text.isprintable():
+        text = "".join(
+            ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+        )
+    return tidy(text)
+
+
 def shorten(text: str, limit: int = 40) -> str:
     """Typed text to quote back in a reply: on one line, cut to ``limit`` characters with "…".
 

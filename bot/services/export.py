@@ -6,7 +6,6 @@ import asyncio
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -19,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.models import N_, Unit
+from bot.domain.months import Month, MonthError, read_whole_period
 from bot.domain.scorecard import Card, default_card
 from bot.domain.text import fold, natural_key, person_sort_key
 from bot.storage import exports, units
@@ -118,118 +118,6 @@ def make_labels(gettext: Callable[[str], str], card: Card | None = None) -> Labe
         },
         criteria=tuple((c.code, _(c.text)) for c in used.criteria),
         grades={g.name: _(g.name) for g in used.grades},
-    )
-
-
-# --- The period -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A month or a year: [since, until) as local midnights, and how it is written."""
-
-    since: datetime
-    until: datetime
-    label: str  # "11/2026" or "2026"
-    month: int | None  # None for a whole year
-
-    @property
-    def slug(self) -> str:
-        """The period in a file name: 2026-11 or 2026."""
-        year = self.since.year
-        return f"{year}-{self.month:02d}" if self.month else str(year)
-
-
-@dataclass(frozen=True)
-class PeriodError:
-    """Why typed text is not a month or a year, as a msgid with its placeholders."""
-
-    message: str
-    params: Mapping[str, str] = field(default_factory=dict, hash=False)
-
-    def render(self, gettext: Callable[[str], str]) -> str:
-        """Translate the message and fill in its placeholders."""
-        return gettext(self.message).format(**self.params)
-
-
-# Matched against folded text (no diacritics, lower case): "11/2026", "11-26", "t11/2026",
-# "thang 11 nam 2026", "2026-11", "thang 11", "t11", "11", "2026", "nam 2026".
-_MONTH_YEAR = re.compile(
-    r"(?:(?:thang|month|t)\s*)?(?P<month>\d{1,2})(?:\s*(?:[/.-]|\bnam\b|\byear\b)\s*|\s+)"
-    r"(?P<year>\d{4}|\d{2})"
-)
-_YEAR_MONTH = re.compile(r"(?P<year>\d{4})\s*[/.-]\s*(?P<month>\d{1,2})")
-_MONTH = re.compile(r"(?:(?:thang|month|t)\s*)?(?P<month>\d{1,2})")
-_YEAR = re.compile(r"(?:(?:nam|year)\s*)?(?P<year>\d{4})")
-_RELATIVE = {
-    "thang nay": (0, True),
-    "this month": (0, True),
-    "thang truoc": (-1, True),
-    "thang roi": (-1, True),
-    "last month": (-1, True),
-    "nam nay": (0, False),
-    "this year": (0, False),
-    "nam truoc": (-1, False),
-    "nam ngoai": (-1, False),
-    "last year": (-1, False),
-}
-_FIRST_YEAR, _LAST_YEAR = 2000, 2099
-# Typed text is echoed in errors; a pasted paragraph is cut so the reply stays short.
-_SHOWN_CHARS = 20
-
-
-def period_from_text(text: str, now: datetime, tz: tzinfo) -> Period | PeriodError:
-    """Read "11/2026", "tháng 11", "T11", "2026" or nothing (this month) as a period.
-
-    A month without a year is this year's, or last year's when that month is still ahead.
-    """
-    typed = fold(unicodedata.normalize("NFKC", text))
-    today = now.astimezone(tz).date()
-    if typed in _RELATIVE:
-        step, is_month = _RELATIVE[typed]
-        if is_month:
-            index = today.year * 12 + today.month - 1 + step
-            return _month(index // 12, index % 12 + 1, tz)
-        return _year(today.year + step, tz)
-    if not typed:
-        return _month(today.year, today.month, tz)
-    if match := _MONTH_YEAR.fullmatch(typed) or _YEAR_MONTH.fullmatch(typed):
-        year = int(match["year"])
-        return _month(year + 2000 if year < 100 else year, int(match["month"]), tz)
-    if match := _MONTH.fullmatch(typed):
-        number = int(match["month"])
-        year = today.year - 1 if number > today.month else today.year
-        return _month(year, number, tz)
-    if match := _YEAR.fullmatch(typed):
-        return _year(int(match["year"]), tz)
-    shown = " ".join(text.split())
-    if len(shown) > _SHOWN_CHARS:
-        shown = shown[: _SHOWN_CHARS - 1].rstrip() + "…"
-    return PeriodError(N_("Trợ lý chưa hiểu «{text}» là tháng hay năm nào."), {"text": shown})
-
-
-def _month(year: int, month: int, tz: tzinfo) -> Period | PeriodError:
-    if not 1 <= month <= 12:
-        return PeriodError(N_("Không có tháng {month}: tháng từ 1 đến 12."), {"month": str(month)})
-    if not _FIRST_YEAR <= year <= _LAST_YEAR:
-        return PeriodError(N_("Năm {year} không hợp lệ."), {"year": str(year)})
-    after = (year + 1, 1) if month == 12 else (year, month + 1)
-    return Period(
-        since=datetime(year, month, 1, tzinfo=tz),
-        until=datetime(after[0], after[1], 1, tzinfo=tz),
-        label=f"{month}/{year}",
-        month=month,
-    )
-
-
-def _year(year: int, tz: tzinfo) -> Period | PeriodError:
-    if not _FIRST_YEAR <= year <= _LAST_YEAR:
-        return PeriodError(N_("Năm {year} không hợp lệ."), {"year": str(year)})
-    return Period(
-        since=datetime(year, 1, 1, tzinfo=tz),
-        until=datetime(year + 1, 1, 1, tzinfo=tz),
-        label=str(year),
-        month=None,
     )
 
 
@@ -614,22 +502,6 @@ def _plain(number: int | Decimal) -> str:
 # --- Entry points -----------------------------------------------------------------------------
 
 
-async def build_xlsx(
-    db: Database,
-    unit_ids: Iterable[int],
-    since: datetime,
-    until: datetime,
-    labels: Labels,
-    *,
-    tz: tzinfo | None = None,
-) -> bytes:
-    """The workbook of these cells in [since, until); dates in tz (default: since's zone)."""
-    data = await collect(db, unit_ids, since, until)
-    zone = tz or since.tzinfo
-    assert zone is not None, "since must be timezone-aware"
-    return to_xlsx(tables(data, labels, zone).values())
-
-
 async def build_csv(
     db: Database,
     unit_ids: Iterable[int],
@@ -686,11 +558,12 @@ async def export_to_file(
         raise ExportError(
             N_("Không có bảng «{sheet}»: chọn {choices}."), sheet=sheet, choices=", ".join(SHEETS)
         )
-    period = period_from_text(period_text, now, tz)
-    if isinstance(period, PeriodError):
+    today = now.astimezone(tz).date()
+    period = read_whole_period(period_text, today, default=Month.of(today))
+    if isinstance(period, MonthError):
         raise ExportError(period.message, **period.params)
     unit_ids = await cells_at(db, unit_path)
-    data = await collect(db, unit_ids, period.since, period.until)
+    data = await collect(db, unit_ids, period.since(tz), period.until(tz))
     built = tables(data, labels or make_labels(lambda message: message), tz)
     if fmt == "csv":
         payload, count = to_csv(built[sheet]), built[sheet].size

@@ -24,11 +24,9 @@ from bot.domain.schedule import (
     parse_offsets,
     plan_notices,
 )
-from bot.storage import accounts, audit, meetings, people, units
+from bot.storage import accounts, audit, meetings, people, rollcall, units
 from bot.storage.db import Database
 from bot.storage.meetings import NewNotice
-
-CHANNEL = "telegram"
 
 
 @dataclass(frozen=True)
@@ -465,7 +463,11 @@ async def roster(db: Database, meeting_id: int) -> RosterView | None:
         unit = await units.get(conn, meeting.unit_id)
         assert unit is not None
         members = await people.in_unit(conn, meeting.unit_id)
-        linked = {a.person_id: a for a in await accounts.of_unit(conn, CHANNEL, unit.id)}
+        # Linked on any channel counts; reachable if any of a person's accounts is.
+        everywhere = sorted(
+            await accounts.of_unit_everywhere(conn, unit.id), key=lambda a: a.reachable
+        )
+        linked = {a.person_id: a for a in everywhere}
         given = await meetings.answers(conn, meeting_id)
     return RosterView(
         meeting=meeting,
@@ -473,3 +475,15 @@ async def roster(db: Database, meeting_id: int) -> RosterView | None:
         roster=build_roster(meeting.kind, members, given, linked),
         phones={p.id: p.phone for p in members if p.phone},
     )
+
+
+# (meeting id, start, answer, attendance, reason) for /cuatoi.
+RecordRow = tuple[int, datetime, str | None, str | None, str]
+
+
+async def my_record(
+    db: Database, person_id: int, since: datetime, until: datetime
+) -> list[RecordRow]:
+    """A person's meetings in [since, until) with their answer, attendance and reason."""
+    async with db.transaction() as conn:
+        return await rollcall.my_record(conn, person_id, since, until)

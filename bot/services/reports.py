@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.digest import CellMonth
 from bot.domain.models import Unit
+from bot.domain.months import Month
 from bot.storage import people, reports, units
 from bot.storage.db import Database
 
@@ -30,14 +30,7 @@ class CellReport:
 
 def previous_month(month: str) -> str:
     """The month before YYYY-MM."""
-    year, number = (int(p) for p in month.split("-"))
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
-def month_label(month: str) -> str:
-    """YYYY-MM as people write it: 11/2026."""
-    year, number = month.split("-")
-    return f"{int(number)}/{year}"
+    return Month.from_key(month).previous().key
 
 
 async def cells_of(db: Database, unit_ids: list[int]) -> list[Unit]:
@@ -121,11 +114,3 @@ async def queue_monthly(db: Database, monthly_day: int, tz: ZoneInfo, now: datet
     async with db.transaction() as conn:
         await reports.digest_due(conn, await reports.all_cadres(conn), month, now)
     return month
-
-
-def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first moment of a month and of the next, in UTC."""
-    year, number = (int(p) for p in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=tz)
-    days = calendar.monthrange(year, number)[1]
-    return start.astimezone(UTC), (start + timedelta(days=days)).astimezone(UTC)

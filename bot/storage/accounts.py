@@ -61,13 +61,18 @@ async def of_people(
 
 
 async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> list[ChatAccount]:
-    """The accounts of everyone in a unit."""
+    """The accounts of everyone in a unit on one channel."""
+    return [a for a in await of_unit_everywhere(conn, unit_id) if a.channel == channel]
+
+
+async def of_unit_everywhere(conn: aiosqlite.Connection, unit_id: int) -> list[ChatAccount]:
+    """The accounts of everyone in a unit, on every channel."""
     async with conn.execute(
         "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at, "
         "a.language_code, a.last_seen_at "
         "FROM chat_accounts a JOIN memberships m ON m.person_id = a.person_id "
-        "WHERE a.channel = ? AND m.unit_id = ?",
-        (channel, unit_id),
+        "WHERE m.unit_id = ?",
+        (unit_id,),
     ) as cur:
         return [_account(row) for row in await cur.fetchall()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.acts import Attend, GiveReason, ShowRoster
+from bot.domain.acts import Attend, GiveReason, SetKind, ShowRoster
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster
 from bot.domain.models import Person, Unit
 from bot.domain.replies import Intent, ReasonKind
@@ -140,7 +140,12 @@ def roster_text(
     phones: dict[int, str],
     tz: ZoneInfo,
 ) -> str:
-    """The secretary's list: who comes, who is excused and why, and whom to call."""
+    """The secretary's list: who comes, who is excused and why, and whom to call.
+
+    Each group is a paragraph of its own, so a big cell's list is split between groups (a
+    channel splits a long text at paragraph breaks), and one group too long for a message is
+    split between names.
+    """
 
     def names(group: tuple[Person, ...], with_phone: bool = False) -> list[str]:
         return [
@@ -149,14 +154,27 @@ def roster_text(
         ]
 
     local = meeting.starts_at.astimezone(tz)
-    lines = [
-        t._("📋 {title}").format(title=meeting_title(t, meeting, unit)),
-        t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date())),
-        "",
-        t._("✅ Tham dự: {n}/{total}").format(n=len(roster.attending), total=roster.expected),
-        *names(roster.attending),
-        t._("🙏 Xin vắng có lý do: {n}").format(n=len(roster.excused)),
-        *[f"  • {p.full_name}: {reason_label(t, a)}" for p, a in roster.excused],
+    paragraphs = [
+        "\n".join(
+            [
+                t._("📋 {title}").format(title=meeting_title(t, meeting, unit)),
+                t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date())),
+            ]
+        ),
+        "\n".join(
+            [
+                t._("✅ Tham dự: {n}/{total}").format(
+                    n=len(roster.attending), total=roster.expected
+                ),
+                *names(roster.attending),
+            ]
+        ),
+        "\n".join(
+            [
+                t._("🙏 Xin vắng có lý do: {n}").format(n=len(roster.excused)),
+                *[f"  • {p.full_name}: {reason_label(t, a)}" for p, a in roster.excused],
+            ]
+        ),
     ]
     sections = [
         (t._("⏳ Xin vắng, chưa nói lý do: {n}"), roster.absent_no_reason, True),
@@ -167,9 +185,8 @@ def roster_text(
     ]
     for label, group, phone in sections:
         if group:
-            lines.append(label.format(n=len(group)))
-            lines.extend(names(group, phone))
-    return "\n".join(lines)
+            paragraphs.append("\n".join([label.format(n=len(group)), *names(group, phone)]))
+    return "\n\n".join(paragraphs)
 
 
 def recorded_text(
@@ -223,12 +240,6 @@ def unclear_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> s
     ).format(time=t.time(local), date=t.date(local.date()))
 
 
-def now_text(t: Translator, moment: datetime, tz: ZoneInfo) -> str:
-    """A moment as time and date."""
-    local = moment.astimezone(tz)
-    return t._("{time}, {date}").format(time=t.time(local), date=t.date(local.date()))
-
-
 def answer_choices(
     t: Translator, meeting_id: int, *, with_roster: bool = False
 ) -> tuple[tuple[Choice, ...], ...]:
@@ -252,3 +263,189 @@ def roster_choice(t: Translator, meeting_id: int) -> Choice:
 def reason_choices(t: Translator, meeting_id: int) -> tuple[tuple[Choice, ...], ...]:
     """The usual reasons for being absent, two to a row."""
     return rows((Choice(t._(kind.label), GiveReason(meeting_id, kind)) for kind in ReasonKind), 2)
+
+
+# --- /lichhop --------------------------------------------------------------------------------
+
+
+def no_meeting_text(t: Translator) -> str:
+    """/lichhop when nothing is ahead."""
+    return t._("Chưa có buổi sinh hoạt nào sắp tới.")
+
+
+def schedule_usage(t: Translator) -> str:
+    """How the secretary changes the schedule by typing."""
+    return t._(
+        "Bí thư đổi lịch bằng cách gõ:\n"
+        "• /lichhop 05/12 19:30 Nhà văn hóa thôn — dời buổi sắp tới\n"
+        "• /lichhop chude Học tập nghị quyết — ghi nội dung\n"
+        "• /lichhop loai chuyende — thường kỳ, chuyên đề hoặc cả hai\n"
+        "• /lichhop huy Mưa bão — hủy buổi sắp tới, kèm lý do\n"
+        "• /lichhop chiuy 01/12 19:30 Nhà bí thư — hẹn họp chi ủy\n"
+        "• /lichhop hangthang 3 19:30 Nhà văn hóa — lịch hằng tháng"
+    )
+
+
+def kind_choices(t: Translator, meeting_id: int) -> tuple[Choice, ...]:
+    """Regular, thematic or both: one row under /lichhop."""
+    return tuple(
+        Choice(t._(kind.label), SetKind(meeting_id, kind.value))
+        for kind in (MeetingKind.REGULAR, MeetingKind.THEMATIC, MeetingKind.BOTH)
+    )
+
+
+def only_leaders_change_text(t: Translator) -> str:
+    """A member typed a change after /lichhop."""
+    return t._(
+        "Chỉ bí thư, phó bí thư chi bộ mới đổi được lịch sinh hoạt. Gõ /lichhop để xem lịch."
+    )
+
+
+def nothing_to_change_text(t: Translator) -> str:
+    """No meeting ahead to move, cancel or amend."""
+    return t._("Chưa có buổi sinh hoạt nào sắp tới để đổi.")
+
+
+def cancelled_change_text(t: Translator) -> str:
+    """A change to a cancelled meeting."""
+    return t._("Buổi sinh hoạt này đã hủy, không đổi được nữa.")
+
+
+def started_change_text(t: Translator) -> str:
+    """A change to a meeting that has begun."""
+    return t._("Buổi sinh hoạt này đã bắt đầu, không đổi được nữa.")
+
+
+def moved_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> str:
+    """The meeting was moved."""
+    return t._(
+        "Đã đổi lịch. {card}\n\nNhững đồng chí đã nhận thông báo sẽ được báo lại; các lần nhắc "
+        "sau tính theo giờ mới."
+    ).format(card=meeting_card(t, meeting, unit, tz))
+
+
+def cancel_needs_reason_text(t: Translator) -> str:
+    """/lichhop huy without a reason."""
+    return t._("Xin ghi lý do hủy, ví dụ: /lichhop huy Mưa bão, đường ngập.")
+
+
+def reason_too_long_text(t: Translator, limit: int) -> str:
+    """A cancel reason over the limit."""
+    return t._("Lý do dài quá {limit} ký tự.").format(limit=limit)
+
+
+def cancelled_text(t: Translator) -> str:
+    """The meeting was cancelled."""
+    return t._("Đã hủy buổi sinh hoạt. Những đồng chí đã nhận thông báo sẽ được báo hủy.")
+
+
+def topic_needed_text(t: Translator, limit: int) -> str:
+    """/lichhop chude without a topic, or with one too long."""
+    return t._(
+        "Xin ghi nội dung (tối đa {limit} ký tự), ví dụ: /lichhop chude Học tập nghị quyết."
+    ).format(limit=limit)
+
+
+def topic_set_text(t: Translator, topic: str) -> str:
+    """The topic was stored."""
+    return t._("Đã ghi nội dung: {topic}.").format(topic=topic)
+
+
+def kind_needed_text(t: Translator) -> str:
+    """/lichhop loai with an unknown kind."""
+    return t._(
+        "Loại buổi sinh hoạt: thường kỳ, chuyên đề hoặc cả hai. Ví dụ: /lichhop loai chuyende"
+    )
+
+
+def kind_set_text(t: Translator, kind: MeetingKind) -> str:
+    """The kind was stored, with the minimum length it asks for."""
+    text = t._("Đã đặt loại buổi sinh hoạt: {kind}.").format(kind=t._(kind.label))
+    if kind.minimum_minutes:
+        text += " " + t._("Thời lượng tối thiểu {minutes} phút.").format(
+            minutes=kind.minimum_minutes
+        )
+    return text
+
+
+def slot_example_text(t: Translator) -> str:
+    """How to type the monthly slot."""
+    return t._("Ví dụ: /lichhop hangthang 3 19:30 Nhà văn hóa (hoặc «cuối tháng» thay cho ngày).")
+
+
+def place_too_long_text(t: Translator, limit: int) -> str:
+    """A place over the limit."""
+    return t._("Địa điểm dài quá {limit} ký tự.").format(limit=limit)
+
+
+def invisible_text(t: Translator) -> str:
+    """Typed words made only of invisible characters (zero-width, bidi marks)."""
+    return t._(
+        "Nội dung đồng chí gõ có ký tự không hiển thị được nên Trợ lý chưa ghi. Xin gõ lại "
+        "bằng chữ, ví dụ: /lichhop chude Học tập nghị quyết."
+    )
+
+
+def slot_set_text(t: Translator, slot: Slot) -> str:
+    """The monthly slot was stored."""
+    return t._(
+        "Đã lưu. {slot} Lịch này dùng cho các buổi được tạo từ nay; buổi đã hẹn giữ nguyên "
+        "(đổi bằng /lichhop ngày giờ)."
+    ).format(slot=slot_line(t, slot))
+
+
+def committee_example_text(t: Translator) -> str:
+    """How to type a committee meeting."""
+    return t._("Ví dụ: /lichhop chiuy 01/12 19:30 Nhà bí thư")
+
+
+def committee_set_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> str:
+    """A committee meeting was made."""
+    return t._("Đã hẹn họp chi ủy; các đồng chí trong chi ủy sẽ được báo.\n{card}").format(
+        card=meeting_card(t, meeting, unit, tz)
+    )
+
+
+def no_right_to_change_text(t: Translator) -> str:
+    """A kind picked by someone who may not change this meeting."""
+    return t._("Đồng chí không có quyền đổi buổi sinh hoạt này.")
+
+
+def no_right_to_list_text(t: Translator) -> str:
+    """The list picked by someone who may not see it."""
+    return t._("Đồng chí không có quyền xem danh sách này.")
+
+
+# --- /cuatoi ---------------------------------------------------------------------------------
+
+
+def my_record_text(
+    t: Translator,
+    name: str,
+    year: int,
+    rows_: list[tuple[int, datetime, str | None, str | None, str]],
+    tz: ZoneInfo,
+) -> str:
+    """This year's meetings of a person, with their answer and attendance, one per line."""
+    answers = {"attend": t._("báo tham dự"), "absent": t._("xin vắng")}
+    marks = {
+        "present": t._("✅ có mặt"),
+        "excused": t._("🙏 vắng có lý do"),
+        "unexcused": t._("❌ vắng không lý do"),
+        "exempt": t._("➖ miễn"),
+    }
+    lines = [
+        t._("Các buổi sinh hoạt năm {year} của đồng chí {name}:").format(year=year, name=name)
+    ]
+    for _mid, starts_at, answer, mark, reason in rows_:
+        line = t._("• {date}: {answer}; {mark}").format(
+            date=t.short_date(starts_at.astimezone(tz).date()),
+            answer=answers.get(answer or "", t._("chưa trả lời")),
+            mark=marks.get(mark or "", t._("chưa điểm danh")),
+        )
+        if reason:
+            line += t._(" ({reason})").format(reason=reason)
+        lines.append(line)
+    if not rows_:
+        lines.append(t._("Chưa có buổi sinh hoạt nào trong năm nay."))
+    return "\n".join(lines)

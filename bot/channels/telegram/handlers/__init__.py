@@ -7,35 +7,22 @@ from typing import Any
 
 from telegram.ext import Application, BaseHandler
 
-from bot.channels.telegram.handlers import (
-    chat,
-    digests,
-    errors,
-    export,
-    fallback,
-    identity,
-    me,
-    meetings,
-    menus,
-)
+from bot.channels.telegram.handlers import chat, errors, fallback, identity, menus
 
 # Order matters:
 #   -1  identity: resolves the person and language for every update, turns away group chats
 #       and edited messages.
-#    0  features, then the fallback: within a group only the first matching handler runs, so
-#       the fallback (unknown command, stray text, stale or forged buttons) must come last in
-#       the same group, to answer exactly what no feature took.
+#    0  the conversation (commands it knows, buttons whose act it takes, all plain text), then
+#       the fallback: within a group only the first matching handler runs, so the fallback
+#       (unknown command, a sticker, stale or forged buttons) must come last in the same group,
+#       to answer exactly what the conversation did not take.
 #    1  menus: after /start, /trogiup or a language picked (answered in group 0), the person's
 #       Telegram command menu is published again for who they are now.
 _GROUPS: dict[int, Sequence[BaseHandler[Any, Any, Any]]] = {
     -1: identity.HANDLERS,
     0: [
         *fallback.EMPTY_BUTTONS,  # presses without data: before any handler with a pattern
-        *meetings.HANDLERS,
-        *digests.HANDLERS,
-        *me.HANDLERS,
-        *export.HANDLERS,
-        *chat.HANDLERS,  # the conversation's free-text reader takes all plain text: keep it late
+        *chat.HANDLERS,
         *fallback.HANDLERS,
     ],
     1: menus.HANDLERS,
