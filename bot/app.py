@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -29,6 +30,7 @@ from bot.channels.telegram.sender import CHANNEL, TelegramSender
 from bot.chat.messages import renderer
 from bot.chat.turn import Core
 from bot.config import Config
+from bot.domain.invites import deep_link
 from bot.i18n import Catalogs
 from bot.services import outbox, planner
 from bot.services.delivery import Engine, Sender
@@ -96,7 +98,7 @@ async def _post_init(app: ChiboApp) -> None:
         data.db,
         data.catalogs,
         data.now,
-        telegram_username=app.bot.username,
+        invite_links=[partial(deep_link, app.bot.username)],
     )
     replayed = await replay(app, data.db)
     if replayed:

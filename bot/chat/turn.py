@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError
 from bot.domain.access import Actor
-from bot.domain.invites import deep_link
 from bot.domain.models import N_
 from bot.domain.scorecard import Card, CardError, default_card, load_card
 from bot.i18n import Catalogs, Translator
@@ -41,8 +40,9 @@ class Core:
     clock: Callable[[], datetime]
     # Called after a change made messages due: the delivery engine looks at once.
     wake: Callable[[], None] = _no_wake
-    # The Telegram bot's username, for invite links (empty without Telegram).
-    telegram_username: str = ""
+    # Each channel's link that opens the bot with an invite code (none for a channel, such as
+    # Zalo, where the person types the code): set by the channels that run.
+    invite_links: list[Callable[[str], str]] = field(default_factory=list)
     rules: Rules = field(init=False)
     card: Card = field(init=False)
 
@@ -55,8 +55,8 @@ class Core:
         return self.clock()
 
     def invite_link(self, code: str) -> str:
-        """The link that opens the Telegram bot with an invite code; "" without Telegram."""
-        return deep_link(self.telegram_username, code) if self.telegram_username else ""
+        """A link that opens the bot with this invite code; "" when no channel has one."""
+        return next((link for make in self.invite_links if (link := make(code))), "")
 
 
 @dataclass

@@ -29,8 +29,6 @@ from bot.domain.units import unit_kind
 from bot.storage import audit, people, units
 from bot.storage.db import Database
 
-CHANNEL = "telegram"
-
 MSG_AMBIGUOUS_MOVE = N_(
     "Không rõ «{name}» có phải người đã rời {old} không (nhiều người cùng tên). "
     "Hãy ghi số điện thoại của người này (và của người cùng tên) rồi nhập lại."
@@ -159,7 +157,7 @@ async def import_org_file(
                 plan.follows[newcomer.id] = {unit_ids[p] for p in org.rows[index].follows}
         await people.replace_followed(conn, plan.follows)
         if with_invites:
-            linked = await people.with_account(conn, CHANNEL)
+            linked = await people.with_account(conn)
             codes = await people.open_invite_codes(conn, now)
             # 8-digit codes collide now and then at this scale, and a code is never reused:
             # every code ever issued is read once and new ones are drawn around them.

@@ -22,7 +22,7 @@ _CURRENT: ContextVar[str | None] = ContextVar("chibo_update", default=None)
 
 @contextmanager
 def handling(key: str) -> Iterator[None]:
-    """Within this block, effects are keyed by this update (e.g. "telegram:1234")."""
+    """Within this block, effects are keyed by this update (the channel and its update id)."""
     token = _CURRENT.set(key)
     try:
         yield

@@ -292,11 +292,9 @@ async def replace_followed(
     )
 
 
-async def with_account(conn: aiosqlite.Connection, channel: str) -> frozenset[int]:
-    """The ids of the people linked to a chat account on this channel."""
-    async with conn.execute(
-        "SELECT person_id FROM chat_accounts WHERE channel = ?", (channel,)
-    ) as cur:
+async def with_account(conn: aiosqlite.Connection) -> frozenset[int]:
+    """The ids of the people linked to a chat account, on any channel."""
+    async with conn.execute("SELECT DISTINCT person_id FROM chat_accounts") as cur:
         return frozenset(int(row[0]) for row in await cur.fetchall())
 
 

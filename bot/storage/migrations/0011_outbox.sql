@@ -1,7 +1,7 @@
 -- One outbox for every message the bot starts: the notices about meetings as before, and now
 -- the messages about kiến nghị and the cadres' monthly digests, which had outboxes of their own.
 -- A message not about a meeting has no meeting_id; `ref` says what it is about (a kiến nghị's
--- id, a month). `channel` is the channel it went out on.
+-- id, a month). `channel` is the channel it went out on (not known for rows sent before it was kept).
 
 CREATE TABLE notices_all (
     id INTEGER PRIMARY KEY,
@@ -27,13 +27,13 @@ CREATE TABLE notices_all (
 INSERT INTO notices_all (id, meeting_id, person_id, purpose, revision, offset_minutes, due_at,
     state, attempts, sent_at, message_id, channel, error, ref)
 SELECT id, meeting_id, person_id, purpose, revision, offset_minutes, due_at, state, attempts,
-    sent_at, message_id, CASE WHEN state = 'sent' THEN 'telegram' END, error, ref
+    sent_at, message_id, NULL, error, ref
 FROM notices;
 
 INSERT INTO notices_all (person_id, purpose, due_at, state, sent_at, channel, error, ref)
 SELECT person_id, 'petition_' || purpose, created_at,
     CASE state WHEN 'sending' THEN 'pending' ELSE state END, sent_at,
-    CASE WHEN state = 'sent' THEN 'telegram' END, error, CAST(petition_id AS TEXT)
+    NULL, error, CAST(petition_id AS TEXT)
 FROM petition_messages;
 
 INSERT INTO notices_all (person_id, purpose, due_at, state, sent_at, channel, error, ref)
