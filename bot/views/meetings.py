@@ -107,7 +107,8 @@ def notice_text(
         lines.append(answer_line(t, answer))
         lines.append(
             t._(
-                "Xin đồng chí chọn câu trả lời bên dưới, hoặc nhắn trả lời (ví dụ: «có», «xin vắng vì ốm»)."
+                "Xin đồng chí chọn câu trả lời bên dưới, hoặc nhắn trả lời "
+                "(ví dụ: «có», «xin vắng vì ốm»)."
             )
         )
     lines.append(t._("Tài liệu sinh hoạt xem trên ứng dụng Sổ tay đảng viên."))
@@ -211,7 +212,8 @@ def recorded_text(
 def ask_reason_text(t: Translator) -> str:
     """The question when someone is absent without saying why."""
     return t._(
-        "Xin đồng chí cho biết lý do vắng (để ghi vào biên bản): chọn một lý do bên dưới, hoặc nhắn lý do."
+        "Xin đồng chí cho biết lý do vắng (để ghi vào biên bản): chọn một lý do bên dưới, "
+        "hoặc nhắn lý do."
     )
 
 
