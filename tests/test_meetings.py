@@ -470,3 +470,32 @@ async def test_holding_a_notice_back_is_not_counted_as_a_try(
             "AND state = 'sent' GROUP BY state, attempts"
         )
     assert [tuple(r) for r in rows] == [("sent", 1, 7)]  # six people, the cadre twice
+
+
+async def test_cancel_at_the_reason_prompt_leaves_the_question(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """/huy while a reason is asked for says what was left; the next text is not a reason."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    replies = await binh.send("/huy")
+    assert "câu hỏi lý do vắng" in replies.text
+    replies = await binh.send("họp ở đâu ạ?")
+    assert "cho biết lý do" not in replies.text
+    meeting_id = await _cell_meeting_id(app)
+    async with app.bot_data.db.transaction() as conn:
+        answers = await meeting_rows.answers(conn, meeting_id)
+    assert [a.reason_text for a in answers.values()] == [None]
+    replies = await binh.send("/huy")
+    assert "Không có việc gì đang dở" in replies.text
+
+
+async def test_reason_question_ends_with_the_meeting(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A reason asked for is no longer awaited once the meeting has begun."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    clock.moment = at_local(3, 19, 45)
+    replies = await binh.send("/huy")
+    assert "Không có việc gì đang dở" in replies.text
