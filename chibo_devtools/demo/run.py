@@ -232,8 +232,9 @@ async def _meeting_scenes(
     await others["Lê Thị Mai"].send("xin vang vi om")
     await others["Phạm Văn Dũng"].send("k dc")
     await others["Phạm Văn Dũng"].send("đi công tác Hà Nội không về kịp")
-    await others["Vũ Văn Hùng"].send("để em xem lịch đã")
-    await others["Vũ Văn Hùng"].press("✅ Tham dự")
+    await others["Vũ Văn Hùng"].send("để em xem lịch đã")  # a deferral: nothing recorded
+    await others["Vũ Văn Hùng"].send("ko di dc")
+    await others["Vũ Văn Hùng"].send("à thôi em sắp xếp đi được")  # a change of mind
     await others["Hoàng Văn Tuấn"].press("🙏 Xin vắng")
     await others["Hoàng Văn Tuấn"].press("Việc gia đình")
     scene(
