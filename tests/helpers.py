@@ -212,3 +212,16 @@ async def unit_id(app: ChiboApp, name: str = MEETING_CELL) -> int:
     async with app.bot_data.db.transaction() as conn:
         rows = await conn.execute_fetchall("SELECT id FROM units WHERE name = ?", (name,))
     return int(next(iter(rows))[0])
+
+
+def last_id(user: SimUser) -> int:
+    """The id of the last message the person got (there must be one)."""
+    assert user.last is not None, f"{user} got no message"
+    return user.last.message_id
+
+
+def shown(user: SimUser, message_id: int) -> str:
+    """The text of one of the person's messages as it stands now, edits applied."""
+    message = user.message(message_id)
+    assert message is not None, message_id
+    return message.text or ""

@@ -23,9 +23,11 @@ from tests.helpers import (
     december_meeting,
     deliver,
     first_meeting_id,
+    last_id,
     linked,
     person_id,
     seed,
+    shown,
     snapshot,
 )
 
@@ -49,7 +51,7 @@ async def test_rollcall_is_prefilled_and_toggles_in_place(
     count_before = len(an.messages)
     replies = await an.press("❌ Phạm Văn Dũng")
     assert len(an.messages) == count_before  # edited, not a new message
-    assert "✅ Phạm Văn Dũng" in (an.message(message.message_id).text or "")
+    assert "✅ Phạm Văn Dũng" in shown(an, message.message_id)
 
 
 async def test_member_pressing_rollcall_buttons_changes_nothing(
@@ -61,9 +63,9 @@ async def test_member_pressing_rollcall_buttons_changes_nothing(
     meeting = await first_meeting_id(app)
     dung = await person_id(app.bot_data.db, CELL, "Phạm Văn Dũng")
     binh = people["Trần Thị Bình"]
-    replies = await binh.press_data(binh.last.message_id, f"rc:{meeting}:t:{dung}:0")  # type: ignore[union-attr]
-    assert "Chỉ bí thư" in replies.popup
-    replies = await binh.press_data(binh.last.message_id, f"rc:{meeting}:close:0")  # type: ignore[union-attr]
+    replies = await binh.press_data(last_id(binh), f"rc:{meeting}:t:{dung}:0")
+    assert "Chỉ bí thư" in (replies.popup or "")
+    replies = await binh.press_data(last_id(binh), f"rc:{meeting}:close:0")
     async with app.bot_data.db.transaction() as conn:
         marks = await rollcall_rows.attendance(conn, meeting)
     assert marks[dung][0].value == "unexcused"
@@ -198,7 +200,7 @@ async def test_big_cell_rollcall_is_paged_and_fits_every_channel(
         assert message is not None
         seen: list[str] = []
         for page in range(1, 23):
-            text = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
+            text = shown(secretary, message.message_id)
             assert f"Trang {page}/22" in text
             assert utf16_length(text) <= 2000, (page, utf16_length(text))
             assert "Có mặt:" in text  # the counts on every page
@@ -207,13 +209,13 @@ async def test_big_cell_rollcall_is_paged_and_fits_every_channel(
                 await secretary.press("▶", message=message)
         assert sorted(seen) == sorted(names)
         await secretary.press("◀", message=message)
-        shown = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
-        on_page = next(n for n in names if f"❌ {n}" in shown)
+        page_text = shown(secretary, message.message_id)
+        on_page = next(n for n in names if f"❌ {n}" in page_text)
         await secretary.press(f"❌ {on_page}", message=message)
-        shown = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
-        assert f"✅ {on_page}" in shown
-        assert "Trang 21/22" in shown
-        assert "Có mặt: 1 ·" in shown
+        page_text = shown(secretary, message.message_id)
+        assert f"✅ {on_page}" in page_text
+        assert "Trang 21/22" in page_text
+        assert "Có mặt: 1 ·" in page_text
         replies = await secretary.press("✔️ Đóng điểm danh", message=message)
         assert "Đã đóng điểm danh." in replies.text
         clock.advance(minutes=90)
@@ -266,18 +268,18 @@ async def test_forged_close_of_a_future_meeting_is_refused(
     meeting = await first_meeting_id(app)
     before = await snapshot(storage)
     for data in (f"rc:{meeting}:close:0", f"rc:{meeting}:end:0", f"rc:{meeting}:p:0"):
-        replies = await an.press_data(an.last.message_id, data)  # type: ignore[union-attr]
+        replies = await an.press_data(last_id(an), data)
         assert "Chưa đến giờ điểm danh" in (replies.popup or ""), data
         assert "lỗi" not in replies.text
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     assert changed(before, await snapshot(storage)) == []
     clock.moment = at_local(3, 19, 35)
     await an.send("/diemdanh")
-    replies = await an.press_data(an.last.message_id, f"rc:{meeting}:end:0")  # type: ignore[union-attr]
+    replies = await an.press_data(last_id(an), f"rc:{meeting}:end:0")
     assert "Xin đóng điểm danh trước" in (replies.popup or "")
     await an.press("✔️ Đóng điểm danh")
     await an.press("🏁 Kết thúc buổi họp")
-    replies = await an.press_data(an.last.message_id, f"rc:{meeting}:close:0")  # type: ignore[union-attr]
+    replies = await an.press_data(last_id(an), f"rc:{meeting}:close:0")
     assert "đã đóng" in (replies.popup or "")
 
 
@@ -312,7 +314,7 @@ async def test_replayed_toggle_after_a_crash_applies_once(
                 "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL"
             )
     assert marks[dung][0].value == "present"
-    assert "✅ Phạm Văn Dũng" in (an.message(message.message_id).text or "")  # type: ignore[union-attr]
+    assert "✅ Phạm Văn Dũng" in shown(an, message.message_id)
     assert next(iter(pending))[0] == 0
 
 
@@ -329,7 +331,7 @@ async def test_rating_before_the_close_is_refused_and_not_kept(
     an, binh = people["Nguyễn Văn An"], people["Trần Thị Bình"]
     await an.send("/diemdanh")
     meeting = await first_meeting_id(app)
-    replies = await binh.press_data(binh.last.message_id, f"rt:{meeting}:good")  # type: ignore[union-attr]
+    replies = await binh.press_data(last_id(binh), f"rt:{meeting}:good")
     assert "Chỉ đảng viên có mặt" in (replies.popup or "")
     binh_id = await person_id(storage, CELL, "Trần Thị Bình")
     async with storage.transaction() as conn:
