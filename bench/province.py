@@ -201,7 +201,7 @@ class Rows:
     cleared: list[tuple[Any, ...]] = field(default_factory=list)
     notices: list[tuple[Any, ...]] = field(default_factory=list)
     petitions: list[tuple[Any, ...]] = field(default_factory=list)
-    petition_messages: list[tuple[Any, ...]] = field(default_factory=list)
+    petition_notices: list[tuple[Any, ...]] = field(default_factory=list)
 
     def count(self) -> int:
         """Rows in every table."""
@@ -232,7 +232,7 @@ _INSERTS = {
     "petitions": "INSERT INTO petitions (id, unit_id, person_id, text, status, created_at, "
     "escalated_at, answered_at, answer, answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     # The kiến nghị messages share the one outbox: no meeting, the kiến nghị's id as `ref`.
-    "petition_messages": "INSERT INTO notices (meeting_id, person_id, purpose, ref, due_at, "
+    "petition_notices": "INSERT INTO notices (meeting_id, person_id, purpose, ref, due_at, "
     "state, attempts, sent_at) VALUES (NULL, ?, ?, ?, ?, 'sent', 1, ?)",
 }
 
@@ -495,16 +495,16 @@ class History:
              None if answered is None else cell.scorer)
         )  # fmt: skip
         for person_id in cell.leaders:
-            rows.petition_messages.append(
+            rows.petition_notices.append(
                 (person_id, "petition_new", str(pid), _ts(created), _ts(created))
             )
         if escalated:
             for person_id in cell.cadres[:1]:
-                rows.petition_messages.append(
+                rows.petition_notices.append(
                     (person_id, "petition_escalated", str(pid), escalated, escalated)
                 )
         if answered is not None:
-            rows.petition_messages.append(
+            rows.petition_notices.append(
                 (author, "petition_answered", str(pid), _ts(answered), _ts(answered))
             )
 
