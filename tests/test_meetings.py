@@ -12,7 +12,7 @@ from bot.storage import meetings as meeting_rows
 from bot.storage import outbox as outbox_rows
 from bot.storage import units
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, at_local, deliver, linked
+from tests.helpers import TOKEN, Clock, at_local, deliver, last_id, linked
 
 CELL = "Chi bộ xóm 9"
 
@@ -66,8 +66,9 @@ async def test_notice_reaches_every_member_once_and_the_cadre_once_per_cell(
         assert len(texts) == 1, name
         assert "Kính gửi đồng chí " + name in texts[0]
         assert "Thứ Năm, 03/12/2026" in texts[0]
-        assert people[name].last is not None
-        assert "✅ Tham dự" in people[name].last.labels
+        last = people[name].last
+        assert last is not None
+        assert "✅ Tham dự" in last.labels
     # The cadre follows xóm 9 and xóm 10: one notice for each cell, at least a second apart.
     cadre = _notices(people["Phạm Quốc Cường"])
     assert sorted(text.split("\n")[2].split(" sinh hoạt")[0] for text in cadre) == [
@@ -271,8 +272,8 @@ async def test_member_cannot_see_the_list_or_change_the_meeting(
     """A member's forged list button and typed change are refused; nothing moves."""
     binh = await linked(sim, invite_codes, "Trần Thị Bình")
     meeting_id = await _cell_meeting_id(app)
-    replies = await binh.press_data(binh.last.message_id, f"lst:{meeting_id}")  # type: ignore[union-attr]
-    assert "không có quyền" in replies.popup
+    replies = await binh.press_data(last_id(binh), f"lst:{meeting_id}")
+    assert "không có quyền" in (replies.popup or "")
     replies = await binh.send("/lichhop 05/12 19:30 Nhà tôi")
     assert "Chỉ bí thư, phó bí thư" in replies.text
     meeting = await meeting_service.get(app.bot_data.db, meeting_id)
@@ -286,9 +287,9 @@ async def test_other_cells_secretary_cannot_answer_or_list(
     """The secretary of xóm 10 cannot read xóm 9's list nor answer for its meeting."""
     phuc = await linked(sim, invite_codes, "Đinh Văn Phúc")
     meeting_id = await _cell_meeting_id(app)
-    replies = await phuc.press_data(phuc.last.message_id, f"lst:{meeting_id}")  # type: ignore[union-attr]
-    assert "không có quyền" in replies.popup
-    replies = await phuc.press_data(phuc.last.message_id, f"att:{meeting_id}:y")  # type: ignore[union-attr]
+    replies = await phuc.press_data(last_id(phuc), f"lst:{meeting_id}")
+    assert "không có quyền" in (replies.popup or "")
+    replies = await phuc.press_data(last_id(phuc), f"att:{meeting_id}:y")
     assert "không có trong danh sách" in replies.text
 
 
