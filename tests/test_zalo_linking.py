@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.app import Channels
 from bot.storage import accounts
 from chibo_devtools.zalo import FakeZalo
-from tests.zalo_helpers import zbot, zclock, zcodes, zconfig, zsim  # noqa: F401
+
+pytest_plugins = ("tests.zalo_helpers",)
 
 
 async def test_typed_code_with_space_links(
