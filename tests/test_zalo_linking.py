@@ -6,7 +6,7 @@ from bot.app import Channels
 from bot.storage import accounts
 from chibo_devtools.zalo import FakeZalo
 
-pytest_plugins = ("tests.zalo_helpers",)
+pytest_plugins = ("tests.zalo_fixtures",)
 
 
 async def test_typed_code_with_space_links(

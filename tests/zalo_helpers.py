@@ -1,18 +1,15 @@
-"""Fixtures for the Zalo tests: the Zalo simulator and the real stack running against it."""
+"""What the Zalo tests share: a config for the simulator, linking, delivering."""
 
 from __future__ import annotations
 
 import dataclasses
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from bot.app import Channels, running_channels
+from bot.app import Channels
 from bot.config import Config, ZaloConfig
 from chibo_devtools.zalo import FakeZalo, SimUser
-from tests.helpers import Clock, codes, make_config, seed
+from tests.helpers import Clock, make_config
 
 ZALO_TOKEN = "3141592653589793238:SimZaloTest"
 SECRET = "webhook-secret-for-tests"
@@ -31,43 +28,6 @@ def zalo_config(tmp_path: Path, zsim: FakeZalo, **zalo: object) -> Config:
     settings = {"enabled": True, "api_base_url": zsim.base_url, "max_messages_per_second": 0}
     settings.update(zalo)
     return dataclasses.replace(base, zalo=ZaloConfig(**settings))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def zsim() -> AsyncIterator[FakeZalo]:
-    """A fake Zalo Bot Platform on loopback whose long polls end quickly."""
-    async with FakeZalo(token=ZALO_TOKEN, max_poll_timeout=0.3) as server:
-        yield server
-
-
-@pytest.fixture
-def zclock() -> Clock:
-    """The time the bot sees."""
-    return Clock()
-
-
-@pytest.fixture
-def zconfig(tmp_path: Path, zsim: FakeZalo) -> Config:
-    """Zalo only, polling, with a public address for files served on a free port."""
-    port = free_port()
-    return zalo_config(
-        tmp_path, zsim, listen=f"127.0.0.1:{port}", public_url=f"http://127.0.0.1:{port}"
-    )
-
-
-@pytest.fixture
-async def zcodes(zconfig: Config, zclock: Clock) -> dict[str, str]:
-    """The sample commune imported; invite codes by person name."""
-    return codes(await seed(zconfig, now=zclock.now()))
-
-
-@pytest.fixture
-async def zbot(zconfig: Config, zclock: Clock, zcodes: dict[str, str]) -> AsyncIterator[Channels]:
-    """The real bot on Zalo (long polling the simulator), the sample commune loaded."""
-    async with running_channels(
-        zconfig, zalo_token=ZALO_TOKEN, clock=zclock.now, zalo_poll_timeout=1
-    ) as channels:
-        yield channels
 
 
 async def zlinked(zsim: FakeZalo, zcodes: dict[str, str], name: str) -> SimUser:
