@@ -50,9 +50,7 @@ async def test_absence_then_reason_by_number(
     assert "lý do" in replies.text
     assert "Ốm đau" in replies.text
     reasons = replies.text.split("Trả lời bằng số:")[1]
-    number = next(
-        line.split(".")[0].strip() for line in reasons.splitlines() if "Ốm đau" in line
-    )
+    number = next(line.split(".")[0].strip() for line in reasons.splitlines() if "Ốm đau" in line)
     replies = await binh.send(number)
     assert "lý do: Ốm đau" in replies.text
 

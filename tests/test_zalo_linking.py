@@ -19,3 +19,37 @@ async def test_typed_code_with_space_links(
     assert "Chào đồng chí Nguyễn Văn An" in replies.text
     async with zbot.core.db.transaction() as conn:
         assert await accounts.get(conn, "zalo", an.chat_id) is not None
+
+
+async def test_typed_code_with_words_or_start_links(
+    zbot: Channels, zsim: FakeZalo, zcodes: dict[str, str]
+) -> None:
+    """ "mã 48210937" and "/start 4821 0937" link as well as the bare code."""
+    for name, typed in (
+        ("Trần Thị Bình", "mã {code}"),
+        ("Lê Thị Mai", "/start {head} {tail}"),
+    ):
+        code = zcodes[name]
+        user = zsim.user(name)
+        replies = await user.send(typed.format(code=code, head=code[:4], tail=code[4:]))
+        assert f"Chào đồng chí {name}" in replies.text
+
+
+async def test_wrong_codes_are_limited_per_chat(
+    zbot: Channels, zsim: FakeZalo, zcodes: dict[str, str]
+) -> None:
+    """Five wrong codes, then the chat waits, and even the right code does not link now."""
+    stranger = zsim.user("Trần Thị Bình")
+    for n in range(5):
+        replies = await stranger.send(f"0000 000{n}")
+        assert "Chào đồng chí" not in replies.text
+    replies = await stranger.send(zcodes["Trần Thị Bình"])
+    assert "nhập sai mã mời quá nhiều lần" in replies.text
+    async with zbot.core.db.transaction() as conn:
+        assert await accounts.get(conn, "zalo", stranger.chat_id) is None
+
+
+async def test_a_stranger_is_told_how_to_link(zbot: Channels, zsim: FakeZalo) -> None:
+    """A stranger's chatter gets the way to link, not silence."""
+    replies = await zsim.user("Người Lạ").send("xin chào")
+    assert "mã" in replies.text

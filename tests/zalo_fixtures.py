@@ -49,5 +49,3 @@ async def zbot(zconfig: Config, zclock: Clock, zcodes: dict[str, str]) -> AsyncI
         zconfig, zalo_token=ZALO_TOKEN, clock=zclock.now, zalo_poll_timeout=1
     ) as channels:
         yield channels
-
-
