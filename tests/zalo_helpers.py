@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from pathlib import Path
 
@@ -44,3 +45,13 @@ async def zdeliver(channels: Channels, clock: Clock, zsim: FakeZalo, **advance: 
     sent = await channels.deliver_due()
     await zsim.wait_quiet()
     return sent
+
+
+def number_of(text: str, label: str) -> str:
+    """The number a message shows for the choice with this label ("3" for "3. ❌ Dũng")."""
+    block = text.rsplit("Trả lời bằng số:", 1)[1]
+    found = re.findall(r"(\d+)\. (.+?)(?=\s{2}\d+\. |\n|$)", block)
+    for number, shown in found:
+        if shown.strip() == label:
+            return str(number)
+    raise AssertionError(f"no choice {label!r} in {block!r}")
