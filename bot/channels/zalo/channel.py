@@ -62,6 +62,7 @@ class ZaloSender:
             last = await self.out.show(address, replies, t, retry=False)
         except ZaloRetryAfter as exc:
             seconds = exc.retry_after if exc.retry_after is not None else 1.0
+            self.out.pacer.hold(seconds)  # replies wait too: the 429 is for the whole channel
             return delivery.RetryAfter(seconds)
         except ZaloUnreachable as exc:
             return delivery.Unreachable(str(exc))
