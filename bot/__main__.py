@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from chibo_devtools.demo.run import run_demo
 
-            return asyncio.run(run_demo(config, out_dir=args.out))
+            channels = (args.channel,) if args.channel else ("zalo", "telegram")
+            return asyncio.run(run_demo(config, out_dir=args.out, channels=channels))
         if args.command == "zalo":
             return asyncio.run(_zalo_check(config, t, args.to))
         if args.command == "import":
@@ -103,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         "demo", parents=[config], help="offline demo against a local Bot API simulator"
     )
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
+    demo.add_argument(
+        "--channel",
+        choices=("zalo", "telegram"),
+        default=None,
+        help="tell the evening on one channel (default: Zalo, then Telegram)",
+    )
     zalo = sub.add_parser("zalo", help="the Zalo channel")
     zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
     check = zalo_sub.add_parser(

@@ -19,6 +19,12 @@ def numbered(t: Translator, labels: Sequence[str]) -> str:
     return "\n".join([head, *items])
 
 
+def typed(t: Translator, labels: Sequence[str]) -> str:
+    """Choices to type as they are (a scorecard's points: there a number is points, so the
+    choices are not numbered)."""
+    return t._("Gõ số điểm hoặc chữ: {choices}").format(choices=" · ".join(labels))
+
+
 def only_text(t: Translator) -> str:
     """A sticker, a photo or a voice message."""
     return t._("Trợ lý chỉ đọc được tin nhắn chữ. Xin đồng chí gõ bằng chữ.")

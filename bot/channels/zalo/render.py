@@ -19,7 +19,7 @@ from bot.channels.telegram import codec
 from bot.channels.zalo import store
 from bot.channels.zalo.client import MAX_TEXT, SentMessage, ZaloClient, ZaloRetryAfter
 from bot.chat.turn import Core
-from bot.domain.acts import Act
+from bot.domain.acts import Act, Score
 from bot.domain.text import split_text
 from bot.i18n import Translator
 from bot.views import zalo as texts
@@ -123,7 +123,10 @@ class Out:
         text = reply.text
         if reply.choices:
             labels = [c.label for c in reply.flat_choices]
-            text = f"{text}\n\n{texts.numbered(t, labels)}" if text else texts.numbered(t, labels)
+            # While a scorecard asks points a typed number is points: its choices are typed.
+            points = any(isinstance(c.act, Score) and c.act.op == "pt" for c in reply.flat_choices)
+            shown = texts.typed(t, labels) if points else texts.numbered(t, labels)
+            text = f"{text}\n\n{shown}" if text else shown
         if reply.file is not None:
             return await self._file(chat_id, reply.file, text, t, retry)
         return await self._text(chat_id, text, retry)
