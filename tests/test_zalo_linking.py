@@ -53,3 +53,21 @@ async def test_a_stranger_is_told_how_to_link(zbot: Channels, zsim: FakeZalo) ->
     """A stranger's chatter gets the way to link, not silence."""
     replies = await zsim.user("Người Lạ").send("xin chào")
     assert "mã" in replies.text
+
+
+async def test_a_code_typed_in_a_group_links_nothing(
+    zbot: Channels, zsim: FakeZalo, zcodes: dict[str, str]
+) -> None:
+    """An invite code typed in a Zalo group chat does not link the group (or anyone)."""
+    binh = zsim.user("Trần Thị Bình")
+    update = binh.text_update(zcodes["Trần Thị Bình"])
+    update["message"]["chat"] = {"id": "group-of-the-cell", "chat_type": "GROUP"}
+    zsim.push_update(update)
+    await zsim.wait_quiet()
+    assert zbot.zalo is not None
+    await zbot.zalo.idle()
+    async with zbot.core.db.transaction() as conn:
+        assert await accounts.get(conn, "zalo", "group-of-the-cell") is None
+        assert await accounts.get(conn, "zalo", binh.chat_id) is None
+    replies = await binh.send(zcodes["Trần Thị Bình"])
+    assert "Chào đồng chí Trần Thị Bình" in replies.text

@@ -25,6 +25,11 @@ def typed(t: Translator, labels: Sequence[str]) -> str:
     return t._("Gõ số điểm hoặc chữ: {choices}").format(choices=" · ".join(labels))
 
 
+def private_only(t: Translator) -> str:
+    """A command in a group chat."""
+    return t._("Trợ lý Chi bộ chỉ làm việc trong tin nhắn riêng. Xin nhắn riêng cho Trợ lý.")
+
+
 def only_text(t: Translator) -> str:
     """A sticker, a photo or a voice message."""
     return t._("Trợ lý chỉ đọc được tin nhắn chữ. Xin đồng chí gõ bằng chữ.")

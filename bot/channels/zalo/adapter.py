@@ -68,6 +68,12 @@ def _label_words(label: str) -> str:
 async def handle(turn: Turn, message: ZaloMessage) -> Replies:
     """What the bot answers to one message."""
     t = turn.t
+    if message.chat_type.upper() != "PRIVATE":
+        # A group chat: nothing is read there (a code typed in a group must not link the
+        # group); a command is told to come to a private chat, anything else is let be.
+        if (message.text or "").startswith("/"):
+            return [say(texts.private_only(t))]
+        return []
     if message.kind in ("image", "sticker", "voice"):
         return [say(texts.only_text(t))]
     if message.kind == "unsupported":
