@@ -250,14 +250,14 @@ def _run(config: Config, t: Translator) -> int:
 
 async def _zalo_problem(config: Config, t: Translator, token: str) -> str | None:
     """Why the Zalo Bot Platform cannot be used with this config and token, or None."""
-    from bot.channels.zalo.check import _failure
+    from bot.channels.zalo.check import failure_line
     from bot.channels.zalo.client import ZaloClient, ZaloError
 
     async with ZaloClient(token, config.zalo.api_base_url) as client:
         try:
             await client.get_me()
         except ZaloError as exc:
-            return _failure(t, exc)
+            return failure_line(t, exc)
     return None
 
 

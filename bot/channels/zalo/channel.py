@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 # Handled updates are kept this long: Zalo may hand out an update again within it.
 KEEP_HANDLED = timedelta(days=7)
+FORGET_EVERY = timedelta(hours=6)
 MAX_AT_ONCE = 64
 
 
@@ -88,6 +89,7 @@ class ZaloChannel:
         self._at_once = asyncio.Semaphore(MAX_AT_ONCE)
         self._stop = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
+        self._forgetter: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -206,6 +208,17 @@ class ZaloChannel:
             await web.TCPSite(self._runner, host, int(port)).start()
         if not self.webhook:
             self._poller = asyncio.create_task(self._poll(poll_timeout), name="zalo-poll")
+        self._forgetter = asyncio.create_task(self._forget_every(), name="zalo-forget")
+
+    async def _forget_every(self) -> None:
+        """Drop handled updates and expired files now and then (a week's repeats are enough)."""
+        while True:
+            await asyncio.sleep(FORGET_EVERY.total_seconds())
+            try:
+                async with self.core.db.transaction() as conn:
+                    await store.purge(conn, self.core.now() - KEEP_HANDLED)
+            except Exception:
+                log.exception("forgetting old Zalo updates failed; again later")
 
     async def _poll(self, timeout: int) -> None:  # noqa: ASYNC109 - the long poll's own
         try:
@@ -216,6 +229,11 @@ class ZaloChannel:
     async def stop(self) -> None:
         """Stop receiving, finish what was received, stop serving."""
         self._stop.set()
+        if self._forgetter is not None:
+            self._forgetter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._forgetter
+            self._forgetter = None
         if self._poller is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
