@@ -42,11 +42,9 @@ def unsupported(t: Translator) -> str:
 
 def out_of_range(t: Translator, count: int) -> str:
     """A number with no choice behind it."""
-    return t.ngettext(
-        "Chỉ có {count} lựa chọn: xin gõ số 1.",
-        "Chỉ có {count} lựa chọn: xin gõ một số từ 1 đến {count}.",
-        count,
-    ).format(count=count)
+    if count == 1:
+        return t._("Chỉ có một lựa chọn: xin gõ số 1.")
+    return t._("Chỉ có {count} lựa chọn: xin gõ một số từ 1 đến {count}.").format(count=count)
 
 
 def no_offer(t: Translator) -> str:
