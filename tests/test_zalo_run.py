@@ -58,3 +58,37 @@ async def test_run_with_zalo_only_serves_the_webhook_and_answers(
         _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, err.decode()
     assert b"Traceback" not in err
+
+
+async def test_zalo_check_reports_the_token_the_webhook_and_a_test_message(
+    zsim: FakeZalo, tmp_path: Path
+) -> None:
+    """`chibo zalo check --to CHAT` says the token works, no webhook is set, and sends a test."""
+    admin = zsim.user("Quản trị viên")
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[storage]\npath = "{tmp_path / "chibo.sqlite3"}"\n'
+        f'[zalo]\nenabled = true\napi_base_url = "{zsim.base_url}"\n',
+        encoding="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "zalo",
+        "check",
+        "--config",
+        str(config_file),
+        "--to",
+        admin.chat_id,
+        env={**os.environ, "ZALO_BOT_TOKEN": ZALO_TOKEN},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    printed = out.decode()
+    assert "✓ Mã bot hợp lệ" in printed
+    assert "Chưa đặt webhook" in printed
+    assert "✓ Đã gửi tin thử" in printed
+    assert any("Tin thử từ Trợ lý Chi bộ" in text for text in admin.texts)
