@@ -113,6 +113,8 @@ async def _pick(turn: Turn, words: str) -> Replies | None:
                 return None  # the bot waits for a text: a number is that text
             return [say(texts.no_offer(turn.t))]
         if not 1 <= number <= len(choices):
+            if await prompts.waiting(turn) is not None:
+                return None  # no choice has this number: it is the text the bot waits for
             return [say(texts.out_of_range(turn.t, len(choices)))]
         return await chat.pick(turn, choices[number - 1][1])
     act = _by_words(words, choices)
