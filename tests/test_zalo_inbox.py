@@ -81,3 +81,36 @@ async def test_forged_webhook_calls_change_nothing(
         # The real webhook, with the secret, works.
         replies = await binh.send(zcodes["Trần Thị Bình"])
         assert "Chào đồng chí Trần Thị Bình" in replies.text
+
+
+async def test_an_update_replayed_after_a_crash_applies_its_effect_once(
+    zconfig: Config, zsim: FakeZalo, zcodes: dict[str, str], zclock: Clock
+) -> None:
+    """A kiến nghị whose update was handled but not yet marked when the process died is
+    handled again at start: it is stored once, and the member is answered again."""
+    async with running_channels(
+        zconfig, zalo_token=ZALO_TOKEN, clock=zclock.now, zalo_poll_timeout=1
+    ):
+        binh = await zlinked(zsim, zcodes, "Trần Thị Bình")
+        await binh.send("/kiennghi Đề nghị nạo vét cống thoát nước đầu xóm.")
+    # The state a crash leaves between the effect's commit and the update marked handled.
+    db = await Database.open(zconfig.storage.path)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "UPDATE zalo_inbox SET handled_at = NULL WHERE payload LIKE '%/kiennghi%'"
+            )
+    finally:
+        await db.close()
+    before = len(binh.messages)
+    async with running_channels(
+        zconfig, zalo_token=ZALO_TOKEN, clock=zclock.now, zalo_poll_timeout=1
+    ) as second:
+        assert second.zalo is not None
+        await second.zalo.idle()
+        await zsim.wait_quiet()
+        async with second.core.db.transaction() as conn:
+            rows = await conn.execute_fetchall("SELECT COUNT(*) FROM petitions")
+    assert next(iter(rows))[0] == 1
+    assert len(binh.messages) > before
+    assert "kiến nghị số 1" in (binh.last_text or "")
