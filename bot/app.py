@@ -126,10 +126,18 @@ async def _post_shutdown(app: ChiboApp) -> None:
         data.db = None
 
 
+async def first_plan(app: ChiboApp) -> None:
+    """Wait until the planning run started with the bot has finished (tests, the demo)."""
+    data: BotData = app.bot_data
+    assert data.runtime is not None
+    await data.runtime.first_plan()
+
+
 async def deliver_due(app: ChiboApp) -> int:
     """Send what is due now (the engine also does this by itself when woken)."""
     data: BotData = app.bot_data
     assert data.runtime is not None
+    await data.runtime.first_plan()
     return await data.runtime.engine.deliver_due()
 
 
@@ -137,6 +145,7 @@ async def plan_now(app: ChiboApp) -> int:
     """Run the planner now, then send what is due (the monthly digests among it)."""
     data: BotData = app.bot_data
     assert data.runtime is not None
+    await data.runtime.first_plan()
     core = data.core
     await planner.plan(core.db, core.config, core.rules, core.now())
     return await data.runtime.engine.deliver_due()
@@ -150,18 +159,30 @@ class Runtime:
         self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
         core.wake = self.engine.wake
         self._planner: asyncio.Task[None] | None = None
+        self._planned = asyncio.Event()
 
     async def start(self) -> None:
-        """Messages a stopped process had claimed go back to the queue; then everything runs."""
+        """Messages a stopped process had claimed go back to the queue; then everything runs.
+
+        The first planning run goes in the background: at province scale it takes half a
+        minute, and people's messages are read meanwhile (the planner's units of work are small).
+        """
         core = self.core
         released = await outbox.recover(core.db)
         if released:
             log.warning(
                 "%d messages were being sent when the bot stopped; they go again", released
             )
-        await planner.plan(core.db, core.config, core.rules, core.now())
         self.engine.start()
         self._planner = asyncio.create_task(self._plan_every(), name="chibo-planner")
+
+    async def first_plan(self) -> None:
+        """Wait until the planning run started with the runtime has finished."""
+        if self._planner is None or self._planner.done():
+            return
+        waiting = asyncio.ensure_future(self._planned.wait())
+        await asyncio.wait({waiting, self._planner}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
 
     async def stop(self) -> None:
         """Stop the planner and the engine."""
@@ -174,20 +195,24 @@ class Runtime:
     async def _plan_every(self) -> None:
         core = self.core
         while True:
-            await asyncio.sleep(PLANNER_EVERY.total_seconds())
             try:
                 await planner.plan(core.db, core.config, core.rules, core.now())
                 await forget_old(core.db, core.now())
             except Exception:
                 log.exception("the planner failed; it runs again later")
+            self._planned.set()
             self.engine.wake()
+            await asyncio.sleep(PLANNER_EVERY.total_seconds())
 
 
 @asynccontextmanager
-async def running(app: ChiboApp, *, poll_timeout: int = 1) -> AsyncIterator[ChiboApp]:
+async def running(
+    app: ChiboApp, *, poll_timeout: int = 1, planned: bool = True
+) -> AsyncIterator[ChiboApp]:
     """Run the bot inside an event loop that is already going (tests and the demo).
 
     The same lifecycle as run_polling: initialize, post_init, polling, start; and back.
+    With `planned`, it also waits for the first planning run, so what follows is deterministic.
     """
     await app.initialize()
     try:
@@ -198,6 +223,8 @@ async def running(app: ChiboApp, *, poll_timeout: int = 1) -> AsyncIterator[Chib
             poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
         )
         await app.start()
+        if planned:
+            await first_plan(app)
         try:
             yield app
         finally:
