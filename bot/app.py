@@ -275,9 +275,11 @@ async def running_channels(
     clock: Callable[[], datetime] = utc_now,
     poll_timeout: int = 1,
     zalo_poll_timeout: int = 30,
+    planned: bool = True,
 ) -> AsyncIterator[Channels]:
     """Run Zalo (when a token is given), Telegram (likewise) or both, with one delivery engine
-    and planner; used by `chibo run`, the tests and the demo."""
+    and planner; used by `chibo run`, the tests and the demo. With `planned` it waits for the
+    first planning run (tests and the demo); `chibo run` reads messages at once."""
     if not (telegram_token or zalo_token):
         raise ValueError("at least one channel is needed")
     catalogs = Catalogs(config.bot.default_language)
@@ -307,6 +309,8 @@ async def running_channels(
             app.bot_data.runtime = runtime
         await runtime.start()
         stack.push_async_callback(runtime.stop)
+        if planned:  # what follows (tests, the demo) starts from a planned database
+            await runtime.first_plan()
         if zalo is not None:
             await zalo.start(poll_timeout=zalo_poll_timeout)
             stack.push_async_callback(zalo.stop)
@@ -338,6 +342,7 @@ def run_channels(
             zalo_token=zalo_token,
             zalo_secret=zalo_secret,
             poll_timeout=10,
+            planned=False,
         ):
             log.info(
                 "channels running: %s",
