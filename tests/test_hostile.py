@@ -197,7 +197,13 @@ async def test_any_free_text_to_an_open_notice_is_answered_and_never_guessed(
     if not confirmed:
         assert changed(before, after) == []
         return
-    assert set(changed(before, after)) <= {"answers", "answer_history", "audit_log", "notices", "prompts"}
+    assert set(changed(before, after)) <= {
+        "answers",
+        "answer_history",
+        "audit_log",
+        "notices",
+        "prompts",
+    }
     assert len(after["answers"]) == 1  # Bình's answer, and only hers
     intent = after["answers"][0][2]
     assert intent == ("attend" if "tham dự" in confirmed[-1] else "absent"), confirmed
