@@ -7,6 +7,7 @@ error, and store nothing when it refuses what was typed.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -537,6 +538,8 @@ def _visible(value: object) -> bool:
     """Whether a cell shows anything: a value, or text with a character one can see."""
     if value is None:
         return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # openpyxl writes inf and NaN as an empty cell
     if not isinstance(value, str):
         return True
     return any(
