@@ -161,7 +161,9 @@ async def test_sigkill_mid_wave_loses_no_notice_and_repeats_at_most_those_in_fli
     try:
         await _until(lambda: sum(_notices(cell).values()) >= want * 0.4, 60)
         await _kill(process)
-        claimed = int(_rows(cell, "SELECT COUNT(*) FROM notices WHERE state = 'sending'")[0][0])
+        count = _rows(cell, "SELECT COUNT(*) FROM notices WHERE state = 'sending'")[0][0]
+        assert isinstance(count, int)
+        claimed = count
         at_kill = sum(_notices(cell).values())
         assert at_kill < want
         process = await _start(cell)
@@ -235,13 +237,14 @@ async def test_sigkill_mid_reply_storm_answers_every_reply_once(
         await zsim.wait_quiet(settle=1.5, timeout=60)
     finally:
         err = await _stop(process)
-    stored = dict(
-        _rows(
+    stored = {
+        row[0]: row[1]
+        for row in _rows(
             cell,
             "SELECT a.external_id, x.intent FROM answers x JOIN chat_accounts a "
             "ON a.person_id = x.person_id AND a.channel = 'zalo'",
         )
-    )
+    }
     lost = sorted(uid for uid, said in intent.items() if stored.get(uid) != said)
     twice = sorted(uid for uid, n in before.items() if len(cell.users[uid].messages) - n > 1)
     assert (sorted(set(lost) - into_void), twice) == ([], [])
