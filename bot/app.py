@@ -39,6 +39,7 @@ from bot.domain.invites import deep_link
 from bot.i18n import Catalogs
 from bot.services import outbox, planner
 from bot.services.delivery import Engine, Sender
+from bot.services.workers import Worker
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class Runtime:
         self.core = core
         self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
         core.wake = self.engine.wake
+        # This process among any others on the database.
+        self.worker = Worker(core.db)
         self._planner: asyncio.Task[None] | None = None
         self._planned = asyncio.Event()
 
@@ -168,6 +171,7 @@ class Runtime:
         minute, and people's messages are read meanwhile (the planner's units of work are small).
         """
         core = self.core
+        await self.worker.start()
         released = await outbox.recover(core.db)
         if released:
             log.warning(
@@ -191,6 +195,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._planner
         await self.engine.stop()
+        await self.worker.stop()
 
     async def _plan_every(self) -> None:
         core = self.core
