@@ -155,28 +155,37 @@ async def plan_now(app: ChiboApp) -> int:
 class Runtime:
     """What runs beside the channels: the delivery engine and the planner."""
 
-    def __init__(self, core: Core, senders: Mapping[str, Sender]) -> None:
+    def __init__(
+        self, core: Core, senders: Mapping[str, Sender], *, worker: Worker | None = None
+    ) -> None:
         self.core = core
         self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
         core.wake = self.engine.wake
-        # This process among any others on the database.
-        self.worker = Worker(core.db)
+        # This process among any others on the database; with SQLite it is alone.
+        postgresql = getattr(core.db, "dialect", "sqlite") == "postgresql"
+        self.worker = worker or Worker(core.db, alone=not postgresql)
+        self.sending = outbox.SendingTurn(
+            core.db,
+            self.worker,
+            paced=_paced(core.config, senders),
+            wake=self.engine.wake,
+            ready=lambda: core.rules.send_time(core.now()) <= core.now(),
+            clock=core.clock,
+        )
+        self.engine.claimer = self.worker.id
+        self.engine.sends = self.sending.sends
         self._planner: asyncio.Task[None] | None = None
         self._planned = asyncio.Event()
 
     async def start(self) -> None:
-        """Messages a stopped process had claimed go back to the queue; then everything runs.
+        """Register this process (the work of dead ones comes back to the queue); then
+        everything runs.
 
         The first planning run goes in the background: at province scale it takes half a
         minute, and people's messages are read meanwhile (the planner's units of work are small).
         """
-        core = self.core
         await self.worker.start()
-        released = await outbox.recover(core.db)
-        if released:
-            log.warning(
-                "%d messages were being sent when the bot stopped; they go again", released
-            )
+        await self.sending.start()
         self.engine.start()
         self._planner = asyncio.create_task(self._plan_every(), name="chibo-planner")
 
@@ -194,8 +203,9 @@ class Runtime:
             self._planner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._planner
+        await self.sending.stop()
         await self.engine.stop()
-        await self.worker.stop()
+        await self.worker.stop()  # what the engine had claimed and not sent goes back
 
     async def _plan_every(self) -> None:
         core = self.core
@@ -208,6 +218,15 @@ class Runtime:
             self._planned.set()
             self.engine.wake()
             await asyncio.sleep(PLANNER_EVERY.total_seconds())
+
+
+def _paced(config: Config, senders: Mapping[str, Sender]) -> bool:
+    """Whether any channel this process sends on is paced (0 messages a second: not paced)."""
+    rates = {
+        CHANNEL: config.bot.max_messages_per_second,
+        ZALO: config.zalo.max_messages_per_second,
+    }
+    return any(rates.get(channel, 1) > 0 for channel in senders)
 
 
 @asynccontextmanager

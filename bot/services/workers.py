@@ -3,9 +3,9 @@
 Every process registers at start and says every `HEARTBEAT` that it is alive. One not seen for
 `DEAD_AFTER` is dead: the first live process to notice hands its work on (the `on_dead`
 callbacks, in the same unit of work that forgets it), so what it had claimed goes to the
-others. A lease gives one process a job for `LEASE` (planning, polling a channel, sending on a
-paced channel); the holder renews it with each heartbeat, and when the holder dies another
-takes it once it runs out.
+others; a process that stops hands its own work on the same way. A lease gives one process a
+job for `LEASE` (planning, polling a channel, sending on a paced channel); the holder renews it
+with each heartbeat, and when the holder dies another takes it once it runs out.
 
 With SQLite only one process runs (`alone`): at start every process registered before is dead.
 """
@@ -76,13 +76,16 @@ class Worker:
             self._task = asyncio.create_task(self._beat(), name="chibo-heartbeat")
 
     async def stop(self) -> None:
-        """Stop the heartbeat and leave: the leases go at once to whoever asks next."""
+        """Stop the heartbeat and leave: its work is handed on as a dead process's would be
+        (the `on_dead` callbacks, with its own id), and the leases go at once to whoever asks."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
         async with self.db.transaction() as conn:
+            for hand_on in self._hand_on:
+                await hand_on(conn, [self.id])
             await workers.forget(conn, self.id)
         self._held.clear()
 
