@@ -121,7 +121,8 @@ async def postpone(
 ) -> None:
     """Put a notice back in the queue, to be tried again later."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
+        "UPDATE notices SET state = 'pending', due_at = ?, error = ?, claimed_by = NULL "
+        "WHERE id = ?",
         (ts(until), error[:500], notice_id),
     )
 
@@ -129,7 +130,7 @@ async def postpone(
 async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
     """A claimed notice back to the queue, due as it was; the claim was not a try."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending', attempts = attempts - 1 "
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1, claimed_by = NULL "
         "WHERE id = ? AND state = 'sending'",
         (notice_id,),
     )
