@@ -20,6 +20,7 @@ from bot.channels.telegram.sender import CHANNEL, TelegramSender
 from bot.chat.turn import Core
 from bot.config import Config, MeetingsConfig, RemindersConfig, TimeConfig
 from bot.i18n import Catalogs
+from bot.services import meetings
 from bot.services.workers import DEAD_AFTER, Worker
 from bot.storage.db import Database
 from chibo_devtools.telegram import FakeTelegram
@@ -262,3 +263,51 @@ async def test_paced_only_the_lease_holder_sends_and_the_other_takes_over(
     assert before[1] == 0  # the standby sent nothing while the holder lived
     assert after > 0  # and the rest once it had taken over
     assert received == wave.expected
+
+
+async def test_a_change_made_where_nobody_sends_reaches_people_within_seconds(
+    tmp_path: Path, wave: Wave
+) -> None:
+    """Paced: the secretary cancels a meeting through the process that does not send, and
+    the process that sends starts telling everyone told of it within a couple of seconds."""
+    config = _config(tmp_path, wave.sim, per_second=100)
+    sender = await _start(config, wave)
+    standby = await _start(config, wave)
+    try:
+        await _all_told(wave)
+        meeting_id, told = _meeting_and_told(wave)
+        before = {uid: len(wave.sim.users[uid].messages) for uid in told}
+        core = standby.runtime.core
+        started = time.monotonic()
+        await meetings.cancel(
+            standby.db, meeting_id, reason="Bão", rules=core.rules, now=core.now(), actor="test"
+        )
+        core.wake()  # as after any conversation turn: it wakes only this process's engine
+        await _until(
+            lambda: any(len(wave.sim.users[uid].messages) > n for uid, n in before.items()), 10
+        )
+        first = time.monotonic() - started
+        await _until(
+            lambda: all(len(wave.sim.users[uid].messages) > n for uid, n in before.items()), 10
+        )
+    finally:
+        await _stop(standby)
+        await _stop(sender)
+    assert first < 2.5, first  # then the sender paces the rest out
+
+
+def _meeting_and_told(wave: Wave) -> tuple[int, list[int]]:
+    """A meeting the wave announced, and the Telegram ids of those it reached."""
+    meeting_id = _rows(
+        wave.database,
+        "SELECT meeting_id FROM notices WHERE state = 'sent' AND meeting_id IS NOT NULL "
+        "ORDER BY id LIMIT 1",
+    )[0][0]
+    assert isinstance(meeting_id, int)
+    told = _rows(
+        wave.database,
+        "SELECT DISTINCT a.external_id FROM notices n JOIN chat_accounts a "
+        "ON a.person_id = n.person_id WHERE n.meeting_id = ? AND n.state = 'sent'",
+        meeting_id,
+    )
+    return meeting_id, [int(str(row[0])) for row in told]
