@@ -88,7 +88,7 @@ def _config(tmp_path: Path, sim: FakeTelegram, per_second: int) -> Config:
 def _expected(database: Path) -> dict[int, int]:
     """One notice per member, one per followed cell for a cadre."""
     return {
-        int(external): int(count)
+        int(str(external)): int(str(count))
         for external, count in _rows(
             database,
             "SELECT a.external_id, CASE WHEN m.role = 'cadre' THEN "
