@@ -184,6 +184,8 @@ class Engine:
         sent_log = outbox.SentLog(self.db)
         try:
             while True:
+                if not self.sends():
+                    break  # another process took the sending over (this one had stalled)
                 batch = await claiming
                 if not batch:
                     # A batch can come back empty because every row in it needed not go
