@@ -34,12 +34,12 @@ async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, 
 
     if "wave" in names:
         for size in (small, large):
-            for limits in (True, False):
-                print(f"· wave {size:,}, limits {'on' if limits else 'off'}", flush=True)
-                figures[f"wave-{size}-{'on' if limits else 'off'}"] = await wave.wave(
-                    work, await org(size), limits=limits
+            for mode in ("strict", "on", "off"):
+                print(f"· wave {size:,}, limits {mode}", flush=True)
+                figures[f"wave-{size}-{mode}"] = await wave.wave(
+                    work, await org(size), limits=mode != "off", strict=mode == "strict"
                 )
-                _show(figures, f"wave-{size}-{'on' if limits else 'off'}")
+                _show(figures, f"wave-{size}-{mode}")
     if "storm" in names:
         print(f"· reply storm {small:,}", flush=True)
         figures["storm"] = await storm.bench(work, await org(small))

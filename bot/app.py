@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import handlers
@@ -26,6 +26,7 @@ from bot.channels.telegram.inbox import (
     forget_old,
     replay,
 )
+from bot.channels.telegram.pacing import PacedLimiter
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
 from bot.chat.messages import renderer
 from bot.chat.turn import Core
@@ -80,12 +81,11 @@ def build_application(
     return app
 
 
-def _pacing(per_second: int) -> AIORateLimiter:
-    """Messages evenly spaced (one every 1/30 s), not bursts of 30 then a wait: a burst that
-    reaches Telegram a little bunched up earns a 429 and a second's pause for everything."""
-    if per_second == 0:
-        return AIORateLimiter(overall_max_rate=0, max_retries=5)
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=5)
+def _pacing(per_second: int) -> PacedLimiter:
+    """Messages evenly spaced a little under the limit, not bursts of 30 then a wait (a burst
+    that reaches Telegram bunched up earns a 429 and a second's pause for everything); slower
+    after a 429, then faster again. 0 turns pacing off (a local Bot API server)."""
+    return PacedLimiter(per_second, max_retries=5)
 
 
 async def _post_init(app: ChiboApp) -> None:
