@@ -70,9 +70,12 @@ class BotConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
-    """[storage]: where the SQLite database lives."""
+    """[storage]: where the SQLite database lives, and how long delivery rows are kept."""
 
     path: str = "chibo.sqlite3"
+    # Months the record of sent messages is kept (the scorecard's "notice sent" looks back a
+    # year); older delivery rows are pruned by the planner.
+    keep_months: int = 13
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,12 @@ class RemindersConfig:
 
 @dataclass(frozen=True)
 class DigestConfig:
-    """[digest]: when cadres get the monthly digest."""
+    """[digest]: when cadres get the monthly digest, and when per-meeting digests roll up."""
 
     monthly_day: int = 10
+    # A cadre following more cells than this gets one daily roll-up instead of one digest
+    # per meeting.
+    per_meeting_max_cells: int = 10
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,8 @@ def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
         # A relative database path is read from the config file's folder, not the cwd.
         anchor = base_dir if base_dir is not None else path.parent
         config = dataclasses.replace(
-            config, storage=StorageConfig(path=str((anchor / storage).resolve()))
+            config,
+            storage=dataclasses.replace(config.storage, path=str((anchor / storage).resolve())),
         )
     _check_storage(Path(config.storage.path))
     return config
@@ -388,6 +395,17 @@ def _check(config: Config) -> None:
         raise ConfigError(N_("{key} không được để trống"), key="storage.path")
     _too_long("storage.path", config.storage.path, MAX_PATH_CHARS)
     _too_long("scorecard.path", config.scorecard.path, MAX_PATH_CHARS)
+    if not 1 <= config.storage.keep_months <= 120:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"), key="storage.keep_months", low=1, high=120
+        )
+    if not 0 <= config.digest.per_meeting_max_cells <= 100_000:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"),
+            key="digest.per_meeting_max_cells",
+            low=0,
+            high=100_000,
+        )
     if not 1 <= config.digest.monthly_day <= 28:
         raise ConfigError(
             N_("{key} phải từ {low} đến {high}"), key="digest.monthly_day", low=1, high=28

@@ -161,3 +161,20 @@ async def told(conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose) ->
         (meeting_id, purpose.value),
     ) as cur:
         return {row[0] for row in await cur.fetchall()}
+
+
+async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Delete finished delivery rows older than `before`; returns how many went.
+
+    A row about a meeting goes with its meeting's age (the notices of a meeting younger than
+    `before` are the scorecard's evidence that it was announced); any other row with its
+    due time. Rows still waiting or being sent stay.
+    """
+    cutoff = ts(before)
+    cur = await conn.execute(
+        "DELETE FROM notices WHERE state IN ('sent', 'skipped', 'failed', 'dropped') AND ("
+        "(meeting_id IS NULL AND due_at < ?) OR "
+        "meeting_id IN (SELECT id FROM meetings WHERE starts_at < ?))",
+        (cutoff, cutoff),
+    )
+    return cur.rowcount
