@@ -274,7 +274,7 @@ class Engine:
             await sent_log.flush()
             left = [] if claiming.cancelled() else await claiming
             if left:  # only when sending failed outright: the claimed batch waits its turn
-                await outbox.release(self.db, [d.notice.id for d in left])
+                await outbox.release(self.db, [i for d in left for i in d.notice_ids])
         return total
 
     async def _send(self, delivery: Delivery, sent_log: outbox.SentLog) -> int:
@@ -283,6 +283,8 @@ class Engine:
         sender = self.senders.get(channel)
         if sender is None:
             # A channel not running in this process: the message waits for it.
+            if delivery.bundle:
+                await outbox.release(self.db, [d.notice.id for d in delivery.bundle])
             await outbox.retry_later(
                 self.db, notice.id, self.clock() + backoff(notice.attempts), "no sender"
             )
@@ -291,9 +293,13 @@ class Engine:
         replies = await self.render(delivery)
         result = await sender.send(delivery.account.external_id, replies)
         now = self.clock()
+        if not isinstance(result, Sent) and delivery.bundle:
+            # The rows that went inside this message wait with it (the first row leads).
+            await outbox.release(self.db, [d.notice.id for d in delivery.bundle])
         match result:
             case Sent(message_id):
-                sent_log.note(notice.id, message_id, channel, now)
+                for notice_id in delivery.notice_ids:
+                    sent_log.note(notice_id, message_id, channel, now)
                 return 1
             case RetryAfter(seconds):
                 self._hold(channel, seconds)

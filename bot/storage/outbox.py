@@ -178,3 +178,32 @@ async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
         (cutoff, cutoff),
     )
     return cur.rowcount
+
+
+async def cadre_day(
+    conn: aiosqlite.Connection,
+    person_id: int,
+    before: datetime,
+    *,
+    besides: int,
+    claimed: Sequence[int] = (),
+) -> list[Notice]:
+    """A person's other notices about meetings due before `before`: waiting, or among
+    `claimed` (this batch's)."""
+    marks = ", ".join("?" for _ in claimed) or "NULL"
+    async with conn.execute(
+        _NOTICE + " WHERE person_id = ? AND purpose = 'notice' AND meeting_id IS NOT NULL "
+        f"AND due_at < ? AND id != ? AND (state = 'pending' OR id IN ({marks})) "
+        "ORDER BY due_at, id",
+        (person_id, ts(before), besides, *claimed),
+    ) as cur:
+        return [_notice(row) for row in await cur.fetchall()]
+
+
+async def take(conn: aiosqlite.Connection, notice_ids: Sequence[int]) -> None:
+    """Claim waiting notices that go out inside another message."""
+    await conn.executemany(
+        "UPDATE notices SET state = 'sending', attempts = attempts + 1 "
+        "WHERE id = ? AND state = 'pending'",
+        [(notice_id,) for notice_id in notice_ids],
+    )
