@@ -150,7 +150,14 @@ class Runtime:
 
     def __init__(self, core: Core, senders: Mapping[str, Sender]) -> None:
         self.core = core
-        self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
+        self.engine = Engine(
+            core.db,
+            core.rules,
+            senders,
+            renderer(core),
+            core.clock,
+            rollup_past=core.config.digest.per_meeting_max_cells,
+        )
         core.wake = self.engine.wake
         self._planner: asyncio.Task[None] | None = None
         self._planned = asyncio.Event()

@@ -24,6 +24,7 @@ from bot.views.meetings import (
     answer_choices,
     cadre_day_texts,
     notice_text,
+    rollup_texts,
 )
 from bot.views.petitions import petition_message
 from bot.views.reply import File, Reply
@@ -45,6 +46,9 @@ def renderer(core: Core) -> Render:
             return [await _monthly_chart(core, t, delivery)]
         if purpose is Purpose.NOTICE and delivery.is_cadre:
             return [Reply(text) for text in _cadre_day(t, delivery, core)]
+        if delivery.bundle:  # a cadre's roll-up of the day's digests and flags
+            items = [meeting_message(t, d, core).text for d in (delivery, *delivery.bundle)]
+            return [Reply(text) for text in rollup_texts(t, delivery.person, items)]
         return [meeting_message(t, delivery, core)]
 
     return render

@@ -160,8 +160,11 @@ class Engine:
         senders: Mapping[str, Sender],
         render: Render,
         clock: Callable[[], datetime],
+        *,
+        rollup_past: int | None = None,
     ) -> None:
         self.db = db
+        self.rollup_past = rollup_past  # cadres following more cells get a daily roll-up
         self.rules = rules
         self.senders = dict(senders)
         self.render = render
@@ -229,7 +232,14 @@ class Engine:
             for person in [p for p, at in recent.items() if now - at >= gap]:
                 del recent[person]
             return asyncio.ensure_future(
-                outbox.claim(self.db, self.clock(), BATCH, self.rules.tz, busy=set(recent))
+                outbox.claim(
+                    self.db,
+                    self.clock(),
+                    BATCH,
+                    self.rules.tz,
+                    busy=set(recent),
+                    rollup_past=self.rollup_past,
+                )
             )
 
         # The next batch is claimed while this one is being sent, so the pacing never waits

@@ -112,13 +112,25 @@ async def next_due(db: Database) -> datetime | None:
         return await outbox.next_due(conn)
 
 
+# A cadre following many cells gets the day's per-meeting digests and flags at this local
+# hour, in one message (before the quiet hours begin).
+ROLLUP_AT = time(20, 0)
+
+
 async def claim(
-    db: Database, now: datetime, limit: int, tz: ZoneInfo, *, busy: set[int] | None = None
+    db: Database,
+    now: datetime,
+    limit: int,
+    tz: ZoneInfo,
+    *,
+    busy: set[int] | None = None,
+    rollup_past: int | None = None,
 ) -> list[Delivery]:
     """Claim due notices; ones that need not or cannot go are closed here, not returned.
 
     At most one notice per person per batch, and none for the people sent one a moment ago
-    (`busy`), so nobody gets two messages in the same second; theirs keep their place.
+    (`busy`), so nobody gets two messages in the same second; theirs keep their place. A
+    cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
     async with db.transaction() as conn:
@@ -126,6 +138,8 @@ async def claim(
         seen: set[int] = set()
         taken: set[int] = set()  # rows that go inside a cadre's message of the day
         cache = await _Cache.load(conn, batch)
+        many: dict[int, bool] = {}  # cadre → follows more than rollup_past cells
+        rollup = datetime.combine(now.astimezone(tz).date(), ROLLUP_AT, tz)
         for notice in batch:
             if notice.id in taken:
                 continue
@@ -138,9 +152,58 @@ async def claim(
                 if delivery.is_cadre and notice.purpose is Purpose.NOTICE:
                     delivery = await _cadre_day(conn, cache, delivery, batch, now, tz)
                     taken.update(delivery.notice_ids)
+                elif (
+                    rollup_past is not None
+                    and delivery.is_cadre
+                    and notice.purpose in _ROLLED_UP
+                    and await _follows_many(conn, many, notice.person_id, rollup_past)
+                ):
+                    if now < rollup:
+                        await outbox.defer(conn, notice.id, rollup)
+                        continue
+                    delivery = await _rollup(conn, cache, delivery, batch, now, tz)
+                    taken.update(delivery.notice_ids)
                 seen.add(notice.person_id)
                 deliveries.append(delivery)
     return deliveries
+
+
+_ROLLED_UP = (Purpose.DIGEST, Purpose.FLAG)
+
+
+async def _follows_many(
+    conn: aiosqlite.Connection, known: dict[int, bool], person_id: int, past: int
+) -> bool:
+    if person_id not in known:
+        assigned = await people.followed_units(conn, person_id)
+        cells = await units.cells_under(conn, [u.id for u in assigned])
+        known[person_id] = len(cells) > past
+    return known[person_id]
+
+
+async def _rollup(
+    conn: aiosqlite.Connection,
+    cache: _Cache,
+    delivery: Delivery,
+    batch: list[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+) -> Delivery:
+    """The day's per-meeting digests and flags of a cadre following many cells, together."""
+    person = delivery.person
+    mates = [n.id for n in batch if n.person_id == person.id and n.id != delivery.notice.id]
+    rows = await outbox.of_person_due(
+        conn, person.id, _ROLLED_UP, now, besides=delivery.notice.id, claimed=mates
+    )
+    bundle: list[Delivery] = []
+    for row in rows:
+        other, skip = await _load(conn, cache, row, now, tz)
+        if other is None:
+            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
+        elif other.is_cadre:
+            bundle.append(other)
+    await outbox.take(conn, [d.notice.id for d in bundle])
+    return dataclasses.replace(delivery, bundle=tuple(bundle))
 
 
 async def _cadre_day(

@@ -510,6 +510,23 @@ def cadre_day_texts(
     return _parts([*head, *body, *foot])
 
 
+def rollup_texts(t: Translator, person: Person, items: Sequence[str]) -> list[str]:
+    """A cadre's one roll-up of the day: the per-meeting digests and flags of their cells."""
+    head = [
+        t._("🗂 TỔNG HỢP TRONG NGÀY"),
+        t._("Kính gửi đồng chí {name},").format(name=person.full_name),
+        t.ngettext(
+            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
+            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
+            len(items),
+        ).format(count=t.number(len(items))),
+    ]
+    lines = list(head)
+    for item in items:
+        lines += ["", *item.split("\n")]
+    return _parts(lines)
+
+
 # Telegram takes 4,096 characters a message and Zalo 2,000: parts stay under both.
 PART_CHARS = 1900
 
