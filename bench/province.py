@@ -201,7 +201,7 @@ class Rows:
     cleared: list[tuple[Any, ...]] = field(default_factory=list)
     notices: list[tuple[Any, ...]] = field(default_factory=list)
     petitions: list[tuple[Any, ...]] = field(default_factory=list)
-    petition_messages: list[tuple[Any, ...]] = field(default_factory=list)
+    petition_notices: list[tuple[Any, ...]] = field(default_factory=list)
 
     def count(self) -> int:
         """Rows in every table."""
@@ -231,8 +231,9 @@ _INSERTS = {
     "VALUES (?, ?, ?, 1, ?, ?, 'sent', 1, ?, ?, ?)",
     "petitions": "INSERT INTO petitions (id, unit_id, person_id, text, status, created_at, "
     "escalated_at, answered_at, answer, answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "petition_messages": "INSERT INTO petition_messages (petition_id, person_id, purpose, state, "
-    "created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?)",
+    # The kiến nghị messages share the one outbox: no meeting, the kiến nghị's id as `ref`.
+    "petition_notices": "INSERT INTO notices (meeting_id, person_id, purpose, ref, due_at, "
+    "state, attempts, sent_at) VALUES (NULL, ?, ?, ?, ?, 'sent', 1, ?)",
 }
 
 
@@ -494,12 +495,18 @@ class History:
              None if answered is None else cell.scorer)
         )  # fmt: skip
         for person_id in cell.leaders:
-            rows.petition_messages.append((pid, person_id, "new", _ts(created), _ts(created)))
+            rows.petition_notices.append(
+                (person_id, "petition_new", str(pid), _ts(created), _ts(created))
+            )
         if escalated:
             for person_id in cell.cadres[:1]:
-                rows.petition_messages.append((pid, person_id, "escalated", escalated, escalated))
+                rows.petition_notices.append(
+                    (person_id, "petition_escalated", str(pid), escalated, escalated)
+                )
         if answered is not None:
-            rows.petition_messages.append((pid, author, "answered", _ts(answered), _ts(answered)))
+            rows.petition_notices.append(
+                (author, "petition_answered", str(pid), _ts(answered), _ts(answered))
+            )
 
 
 def write_history(database: Path, now: datetime, *, seed: int, outbox: bool) -> dict[str, Any]:
@@ -537,11 +544,16 @@ def write_history(database: Path, now: datetime, *, seed: int, outbox: bool) -> 
             year, number = (int(p) for p in month.split("-"))
             year, number = (year + 1, 1) if number == 12 else (year, number + 1)
             sent = _ts(_local(date(year, number, HISTORY_DIGEST_DAY), 8, 0))
-            digests += [(pid, month, sent, sent) for pid in cadres]
+            digests += [
+                (pid, purpose, month, sent, sent)
+                for pid in cadres
+                for purpose in ("monthly", "monthly_chart")
+            ]
         with conn:
+            # A digest is two messages in the one outbox (text and chart), `ref` the month.
             conn.executemany(
-                "INSERT INTO monthly_digests (person_id, month, state, created_at, sent_at) "
-                "VALUES (?, ?, 'sent', ?, ?)",
+                "INSERT INTO notices (meeting_id, person_id, purpose, ref, due_at, state, "
+                "attempts, sent_at) VALUES (NULL, ?, ?, ?, ?, 'sent', 1, ?)",
                 digests,
             )
             conn.execute("ANALYZE")
@@ -804,7 +816,8 @@ async def real_process(
             stop_s = time.monotonic() - stopping
             states = dict(
                 watch.execute(
-                    "SELECT state, COUNT(*) FROM monthly_digests WHERE month = ? GROUP BY state",
+                    "SELECT state, COUNT(*) FROM notices WHERE purpose = 'monthly' AND ref = ? "
+                    "GROUP BY state",
                     (month,),
                 ).fetchall()
             )
@@ -812,7 +825,7 @@ async def real_process(
                 "SELECT COUNT(*) FROM meetings WHERE month IN (?, ?)", (this_month, next_month)
             ).fetchone()[0]
             notices = watch.execute(
-                "SELECT COUNT(*) FROM notices WHERE state = 'pending'"
+                "SELECT COUNT(*) FROM notices WHERE state = 'pending' AND meeting_id IS NOT NULL"
             ).fetchone()[0]
             watch.close()
         others = sum(

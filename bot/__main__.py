@@ -15,7 +15,14 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.config import Config, ConfigError, load_config, token_from_env
+from bot.config import (
+    Config,
+    ConfigError,
+    load_config,
+    token_from_env,
+    zalo_token_from_env,
+    zalo_webhook_secret_from_env,
+)
 from bot.domain.orgfile import MAX_CELL_CHARS
 from bot.i18n import CatalogError, Catalogs, Translator
 from bot.services.org_import import ImportReport, import_org_file
@@ -46,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from chibo_devtools.demo.run import run_demo
 
-            return asyncio.run(run_demo(config, out_dir=args.out))
+            channels = (args.channel,) if args.channel else ("zalo", "telegram")
+            return asyncio.run(run_demo(config, out_dir=args.out, channels=channels))
+        if args.command == "zalo":
+            return asyncio.run(_zalo_check(config, t, args.to))
         if args.command == "import":
             return asyncio.run(_import(config, t, args.org_file, args.invites))
         if args.command == "export":
@@ -85,11 +95,29 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=None, help="config.toml (default: built-in defaults)"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", parents=[config], help="run the bot (token from BOT_TOKEN)")
+    sub.add_parser(
+        "run",
+        parents=[config],
+        help="run the bot (Telegram: BOT_TOKEN; Zalo: [zalo] enabled and ZALO_BOT_TOKEN)",
+    )
     demo = sub.add_parser(
         "demo", parents=[config], help="offline demo against a local Bot API simulator"
     )
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
+    demo.add_argument(
+        "--channel",
+        choices=("zalo", "telegram"),
+        default=None,
+        help="tell the evening on one channel (default: Zalo, then Telegram)",
+    )
+    zalo = sub.add_parser("zalo", help="the Zalo channel")
+    zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
+    check = zalo_sub.add_parser(
+        "check",
+        parents=[config],
+        help="check ZALO_BOT_TOKEN, the webhook, and send one test message",
+    )
+    check.add_argument("--to", default=None, help="the admin's Zalo chat id for a test message")
     imp = sub.add_parser("import", parents=[config], help="load the organisation from CSV or XLSX")
     imp.add_argument("org_file", type=Path)
     imp.add_argument("--invites", type=Path, default=None, help="write invite links to this CSV")
@@ -189,17 +217,61 @@ def _setup_logging(config: Config) -> None:
 
 
 def _run(config: Config, t: Translator) -> int:
-    from bot.app import run
+    from bot.app import run, run_channels
     from bot.chat.turn import read_card
 
-    token = token_from_env(os.environ)
     read_card(config)  # a broken scorecard file stops here, with its reason
-    problem = asyncio.run(_api_problem(config, t, token))
+    zalo_token = ""
+    secret = ""
+    if config.zalo.enabled:
+        if os.environ.get("ZALO_BOT_TOKEN", "").strip() or not os.environ.get("BOT_TOKEN"):
+            zalo_token = zalo_token_from_env(os.environ)
+        else:
+            logging.getLogger(__name__).warning("[zalo] enabled but ZALO_BOT_TOKEN is not set")
+        if config.zalo.public_url and os.environ.get("ZALO_WEBHOOK_SECRET", "").strip():
+            secret = zalo_webhook_secret_from_env(os.environ)
+    token = os.environ.get("BOT_TOKEN", "").strip()
+    if token or not zalo_token:
+        token = token_from_env(os.environ)
+        problem = asyncio.run(_api_problem(config, t, token))
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    if not zalo_token:
+        run(config, token)
+        return 0
+    problem = asyncio.run(_zalo_problem(config, t, zalo_token))
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    run(config, token)
+    run_channels(config, telegram_token=token, zalo_token=zalo_token, zalo_secret=secret)
     return 0
+
+
+async def _zalo_problem(config: Config, t: Translator, token: str) -> str | None:
+    """Why the Zalo Bot Platform cannot be used with this config and token, or None."""
+    from bot.channels.zalo.check import failure_line
+    from bot.channels.zalo.client import ZaloClient, ZaloError
+
+    async with ZaloClient(token, config.zalo.api_base_url) as client:
+        try:
+            await client.get_me()
+        except ZaloError as exc:
+            return failure_line(t, exc)
+    return None
+
+
+async def _zalo_check(config: Config, t: Translator, to: str | None) -> int:
+    """`chibo zalo check`: the token, the webhook, one test message; a line for each."""
+    from bot.channels.zalo.check import zalo_check
+    from bot.channels.zalo.client import ZaloClient
+
+    token = zalo_token_from_env(os.environ)
+    async with ZaloClient(token, config.zalo.api_base_url) as client:
+        lines = await zalo_check(client, to, t)
+    for line in lines:
+        print(line)
+    return 1 if any(line.startswith("✗") for line in lines) else 0
 
 
 async def _api_problem(config: Config, t: Translator, token: str) -> str | None:

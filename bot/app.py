@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -28,6 +30,9 @@ from bot.channels.telegram.inbox import (
 )
 from bot.channels.telegram.pacing import PacedLimiter
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
+from bot.channels.zalo.adapter import CHANNEL as ZALO
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.client import ZaloClient
 from bot.chat.messages import renderer
 from bot.chat.turn import Core
 from bot.config import Config
@@ -93,20 +98,21 @@ async def _post_init(app: ChiboApp) -> None:
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
     data.db = await Database.open(data.config.storage.path)
-    data.core = Core(
-        data.config,
-        data.db,
-        data.catalogs,
-        data.now,
-        invite_links=[partial(deep_link, app.bot.username)],
-    )
+    data.core = Core(data.config, data.db, data.catalogs, data.now)
+    await _attach_telegram(app)
+    data.runtime = Runtime(data.core, {CHANNEL: TelegramSender(app.bot)})
+    await data.runtime.start()
+    log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
+
+
+async def _attach_telegram(app: ChiboApp) -> None:
+    """The core's Telegram parts: its invite links, the inbox replayed, the command menus."""
+    data: BotData = app.bot_data
+    data.core.invite_links.append(partial(deep_link, app.bot.username))
     replayed = await replay(app, data.db)
     if replayed:
         log.warning("%d updates were fetched but not handled when the bot stopped", replayed)
     await publish_default_menus(app.bot, data.catalogs)
-    data.runtime = Runtime(data.core, {CHANNEL: TelegramSender(app.bot)})
-    await data.runtime.start()
-    log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
 
 
 async def _post_shutdown(app: ChiboApp) -> None:
@@ -241,3 +247,118 @@ def run(config: Config, token: str) -> None:
     """Run the bot until interrupted (the `chibo run` command)."""
     app = build_application(config, token)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+# ----- every channel in one process (Zalo, Telegram or both) ----------------------------------
+
+
+@dataclass
+class Channels:
+    """The channels running in one process around one core and one runtime."""
+
+    core: Core
+    runtime: Runtime
+    telegram: ChiboApp | None = None
+    zalo: ZaloChannel | None = None
+
+    async def deliver_due(self) -> int:
+        """Send what is due now."""
+        return await self.runtime.engine.deliver_due()
+
+    async def plan_now(self) -> int:
+        """Run the planner now, then send what is due."""
+        core = self.core
+        await planner.plan(core.db, core.config, core.rules, core.now())
+        return await self.runtime.engine.deliver_due()
+
+
+@asynccontextmanager
+async def running_channels(
+    config: Config,
+    *,
+    telegram_token: str = "",
+    zalo_token: str = "",
+    zalo_secret: str = "",
+    clock: Callable[[], datetime] = utc_now,
+    poll_timeout: int = 1,
+    zalo_poll_timeout: int = 30,
+    planned: bool = True,
+) -> AsyncIterator[Channels]:
+    """Run Zalo (when a token is given), Telegram (likewise) or both, with one delivery engine
+    and planner; used by `chibo run`, the tests and the demo. With `planned` it waits for the
+    first planning run (tests and the demo); `chibo run` reads messages at once."""
+    if not (telegram_token or zalo_token):
+        raise ValueError("at least one channel is needed")
+    catalogs = Catalogs(config.bot.default_language)
+    db = await Database.open(config.storage.path)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(db.close)
+        core = Core(config, db, catalogs, clock)
+        senders: dict[str, Sender] = {}
+        zalo: ZaloChannel | None = None
+        if zalo_token:
+            client = await stack.enter_async_context(
+                ZaloClient(zalo_token, config.zalo.api_base_url)
+            )
+            zalo = ZaloChannel(core, client, secret=zalo_secret)
+            senders[ZALO] = zalo.sender
+        app: ChiboApp | None = None
+        if telegram_token:
+            app = build_application(config, telegram_token, clock=clock)
+            await app.initialize()
+            stack.push_async_callback(app.shutdown)
+            data: BotData = app.bot_data
+            data.catalogs, data.db, data.core = catalogs, db, core
+            await _attach_telegram(app)
+            senders[CHANNEL] = TelegramSender(app.bot)
+        runtime = Runtime(core, senders)
+        if app is not None:
+            app.bot_data.runtime = runtime
+        await runtime.start()
+        stack.push_async_callback(runtime.stop)
+        if planned:  # what follows (tests, the demo) starts from a planned database
+            await runtime.first_plan()
+        if zalo is not None:
+            await zalo.start(poll_timeout=zalo_poll_timeout)
+            stack.push_async_callback(zalo.stop)
+        if app is not None:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            await app.start()
+            stack.push_async_callback(app.stop)
+            stack.push_async_callback(app.updater.stop)
+        yield Channels(core, runtime, app, zalo)
+
+
+def run_channels(
+    config: Config, *, telegram_token: str, zalo_token: str, zalo_secret: str
+) -> None:
+    """Run every configured channel until interrupted (`chibo run` with Zalo enabled)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_name in ("SIGINT", "SIGTERM"):
+            with contextlib.suppress(NotImplementedError, AttributeError):
+                loop.add_signal_handler(getattr(signal, signal_name), stop.set)
+        async with running_channels(
+            config,
+            telegram_token=telegram_token,
+            zalo_token=zalo_token,
+            zalo_secret=zalo_secret,
+            poll_timeout=10,
+            planned=False,
+        ):
+            log.info(
+                "channels running: %s",
+                ", ".join(
+                    name
+                    for name, token in (("Zalo", zalo_token), ("Telegram", telegram_token))
+                    if token
+                ),
+            )
+            await stop.wait()
+
+    asyncio.run(main())

@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.app import ChiboApp, deliver_due
@@ -144,3 +144,84 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
     return [
         name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
     ]
+
+
+# --- The one meeting scenario the feature tests share ------------------------------------------
+
+MEETING_CELL = "Chi bộ xóm 9"
+# The secretary An, members Bình (comes), Mai (excused), Dũng (silent), the cadre Cường.
+MEETING_PEOPLE = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Thị Mai",
+    "Phạm Văn Dũng",
+    "Phạm Quốc Cường",
+)
+
+
+async def december_meeting(
+    app: ChiboApp,
+    sim: FakeTelegram,
+    codes: dict[str, str],
+    clock: Clock,
+    *,
+    names: tuple[str, ...] = MEETING_PEOPLE,
+    notices: bool = True,
+    until: Literal["answered", "closed", "ended"] = "answered",
+    minutes: float = 100,
+) -> dict[str, SimUser]:
+    """The December meeting of xóm 9 in the sample commune, as far as `until`.
+
+    `names` open their invites; with `notices` the notices go out on 30/11; Bình says she comes
+    and Mai asks to be excused for illness; the clock stands at the start, 3/12 19:35. "closed":
+    the secretary An also marks himself present and closes the roll-call; "ended": `minutes`
+    later he ends the meeting. The simulated people, by name.
+    """
+    people = {name: await linked(sim, codes, name) for name in names}
+    if notices:
+        clock.moment = at_local(30, 19, 31, month=11)
+        await deliver(app, clock, sim)
+    await people["Trần Thị Bình"].send("có")
+    await people["Lê Thị Mai"].send("xin vắng vì ốm")
+    clock.moment = at_local(3, 19, 35)
+    if until == "answered":
+        return people
+    an = people["Nguyễn Văn An"]
+    await an.send("/diemdanh")
+    await an.press("❌ Nguyễn Văn An")
+    await an.press("✔️ Đóng điểm danh")
+    if until == "ended":
+        clock.advance(minutes=minutes)
+        await an.press("🏁 Kết thúc buổi họp")
+    return people
+
+
+async def first_meeting_id(app: ChiboApp, cell: str = MEETING_CELL) -> int:
+    """The id of a cell's first regular meeting."""
+    async with app.bot_data.db.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT m.id FROM meetings m JOIN units u ON u.id = m.unit_id "
+            "WHERE u.name = ? AND m.kind <> 'committee' ORDER BY m.starts_at LIMIT 1",
+            (cell,),
+        )
+    return int(next(iter(rows))[0])
+
+
+async def unit_id(app: ChiboApp, name: str = MEETING_CELL) -> int:
+    """The id of a unit, by its name."""
+    async with app.bot_data.db.transaction() as conn:
+        rows = await conn.execute_fetchall("SELECT id FROM units WHERE name = ?", (name,))
+    return int(next(iter(rows))[0])
+
+
+def last_id(user: SimUser) -> int:
+    """The id of the last message the person got (there must be one)."""
+    assert user.last is not None, f"{user} got no message"
+    return user.last.message_id
+
+
+def shown(user: SimUser, message_id: int) -> str:
+    """The text of one of the person's messages as it stands now, edits applied."""
+    message = user.message(message_id)
+    assert message is not None, message_id
+    return message.text or ""

@@ -9,7 +9,7 @@ from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
 from bot.storage import audit
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import person_id
+from tests.helpers import last_id, person_id
 
 
 async def _linked(sim: FakeTelegram, codes: dict[str, str], name: str) -> SimUser:
@@ -64,7 +64,7 @@ async def test_forged_invite_button_for_another_cell_changes_nothing(
     async with app.bot_data.db.transaction() as conn:
         before = len(await audit.recent(conn, 1000))
     binh = await person_id(app.bot_data.db, "Chi bộ xóm 9", "Trần Thị Bình")
-    replies = await phuc.press_data(phuc.last.message_id, f"inv:{binh}")
+    replies = await phuc.press_data(last_id(phuc), f"inv:{binh}")
     assert "không có quyền cấp mã mời" in " ".join(a.text or "" for a in replies.callback_answers)
     assert "https://t.me/" not in replies.text
     async with app.bot_data.db.transaction() as conn:
@@ -77,7 +77,7 @@ async def test_garbage_callback_data_gets_an_answer(
     """Callback data no handler knows is answered as a stale button."""
     binh = await _linked(sim, invite_codes, "Trần Thị Bình")
     for data in ("inv:abc", "lang:xx", "💣" * 20, ""):
-        replies = await binh.press_data(binh.last.message_id, data)
+        replies = await binh.press_data(last_id(binh), data)
         answers = " ".join(a.text or "" for a in replies.callback_answers)
         assert "không còn hiệu lực" in answers or "không có quyền" in answers
 

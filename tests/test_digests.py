@@ -11,24 +11,9 @@ from bot.__main__ import main
 from bot.app import ChiboApp, plan_now
 from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import Clock, at_local, deliver, linked
+from tests.helpers import Clock, at_local, december_meeting, deliver
 
-
-async def _held_meeting(
-    app: ChiboApp, sim: FakeTelegram, codes: dict[str, str], clock: Clock
-) -> dict[str, SimUser]:
-    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Quốc Cường", "Đinh Thị Nga"]
-    people = {name: await linked(sim, codes, name) for name in names}
-    await people["Trần Thị Bình"].send("có")
-    await people["Lê Thị Mai"].send("xin vắng vì ốm")
-    clock.moment = at_local(3, 19, 35)
-    an = people["Nguyễn Văn An"]
-    await an.send("/diemdanh")
-    await an.press("❌ Nguyễn Văn An")
-    await an.press("✔️ Đóng điểm danh")
-    clock.advance(minutes=100)
-    await an.press("🏁 Kết thúc buổi họp")
-    return people
+NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Quốc Cường", "Đinh Thị Nga")
 
 
 def _digests(user: SimUser) -> list[str]:
@@ -43,7 +28,9 @@ async def test_per_meeting_digest_goes_to_the_cadres_of_that_cell_only(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """After the meeting ends, the cadre following the cell gets one digest; the other none."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     await deliver(app, clock, sim)
     cuong, nga = people["Phạm Quốc Cường"], people["Đinh Thị Nga"]
     assert _digests(cuong) == []  # waiting for the cell's own score
@@ -62,7 +49,9 @@ async def test_monthly_digest_with_chart_once(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """On the configured day each cadre gets last month's digest and a chart, exactly once."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     clock.moment = at_local(10, 9, 0, month=1, year=2027)
     await plan_now(app)
     await sim.wait_quiet()
@@ -83,7 +72,9 @@ async def test_report_command_months_and_refusal(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """/baocao reads "12/2026", "tháng 12", "T12"; a unit not followed is politely refused."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     clock.moment = at_local(20, 9, 0)
     nga = people["Đinh Thị Nga"]
     for typed in ("/baocao 12/2026", "/baocao tháng 12", "/baocao T12"):
@@ -135,7 +126,9 @@ async def test_monthly_digest_shows_open_petitions_with_age(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A kiến nghị still open appears in the cadre's report with its age in days."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     await people["Trần Thị Bình"].send("/kiennghi Đề nghị sửa đường vào nhà văn hóa")
     clock.advance(days=9)
     replies = await people["Phạm Quốc Cường"].send("/baocao 12/2026 xóm 9")
@@ -148,7 +141,9 @@ async def test_a_meeting_flag_stays_in_its_month(
 ) -> None:
     """December's flag about an unexcused absence shows in December's report, not in January's,
     where the cell needs attention only for what January holds."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     cuong = people["Phạm Quốc Cường"]
     december = (await cuong.send("/baocao 12/2026 xóm 9")).text
     assert "Buổi sinh hoạt ngày 03/12/2026" in december
@@ -164,7 +159,9 @@ async def test_an_open_rule_flag_counts_through_its_year_only(
 ) -> None:
     """A member's "3 months unexcused" flag, raised in December, shows in December's report
     as the cell's concern; not in November's, before it was raised, nor in the next year's."""
-    people = await _held_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(
+        app, sim, invite_codes, clock, names=NAMES, notices=False, until="ended"
+    )
     db = app.bot_data.db
     async with db.transaction() as conn:
         row = await (

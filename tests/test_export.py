@@ -19,44 +19,18 @@ from bot.services import export, meetings, scoring
 from bot.services.export import ExportError
 from bot.storage import rollcall as rollcall_rows
 from chibo_devtools.telegram import FakeTelegram, SentFile, SimUser
-from tests.helpers import VN, Clock, at_local, deliver, linked, person_id
+from tests.helpers import (
+    VN,
+    Clock,
+    december_meeting,
+    first_meeting_id,
+    linked,
+    person_id,
+    unit_id,
+)
 
 CELL = "Chi bộ xóm 9"
 CELL_PATH = "Đảng bộ xã Thượng Kiệm / Chi bộ xóm 9"
-
-
-async def _closed_meeting(
-    app: ChiboApp, sim: FakeTelegram, codes: dict[str, str], clock: Clock
-) -> dict[str, SimUser]:
-    """The December meeting of xóm 9 with its roll-call closed: Bình came, Mai was excused."""
-    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Văn Dũng", "Phạm Quốc Cường"]
-    people = {name: await linked(sim, codes, name) for name in names}
-    clock.moment = at_local(30, 19, 31, month=11)
-    await deliver(app, clock, sim)
-    await people["Trần Thị Bình"].send("có")
-    await people["Lê Thị Mai"].send("xin vắng vì ốm")
-    clock.moment = at_local(3, 19, 35)
-    an = people["Nguyễn Văn An"]
-    await an.send("/diemdanh")
-    await an.press("❌ Nguyễn Văn An")
-    await an.press("✔️ Đóng điểm danh")
-    return people
-
-
-async def _meeting_id(app: ChiboApp) -> int:
-    async with app.bot_data.db.transaction() as conn:
-        rows = await conn.execute_fetchall(
-            "SELECT m.id FROM meetings m JOIN units u ON u.id = m.unit_id "
-            "WHERE u.name = ? AND m.kind <> 'committee' ORDER BY m.starts_at LIMIT 1",
-            (CELL,),
-        )
-    return int(next(iter(rows))[0])
-
-
-async def _unit_id(app: ChiboApp, name: str = CELL) -> int:
-    async with app.bot_data.db.transaction() as conn:
-        rows = await conn.execute_fetchall("SELECT id FROM units WHERE name = ?", (name,))
-    return int(next(iter(rows))[0])
 
 
 async def _workbook(user: SimUser, command: str = "/xuat") -> tuple[SentFile, Any]:
@@ -75,7 +49,7 @@ async def test_secretary_export_records_each_members_attendance(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """The secretary's /xuat sends this month's workbook; its attendance sheet has each status."""
-    people = await _closed_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock, until="closed")
     document, book = await _workbook(people["Nguyễn Văn An"])
     assert document.filename == "chibo-2026-12.xlsx"
     assert book.sheetnames == ["Điểm danh", "Chấm điểm", "Đánh giá", "Kiến nghị"]
@@ -110,7 +84,7 @@ async def test_cadre_export_holds_every_cell_they_follow(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A cadre following xóm 9 and xóm 10 gets both cells' members in one workbook."""
-    people = await _closed_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock, until="closed")
     replies = await people["Phạm Quốc Cường"].send("/xuat 12/2026")
     document = replies.messages[-1].document
     assert document is not None
@@ -236,12 +210,12 @@ async def test_attendance_csv_parses(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """The attendance sheet as CSV reads back with the csv module, dates as dd/mm/yyyy."""
-    await _closed_meeting(app, sim, invite_codes, clock)
+    await december_meeting(app, sim, invite_codes, clock, until="closed")
     period = Month(2026, 12)
     labels = export.make_labels(app.bot_data.catalogs.get("vi")._, app.bot_data.card)
     data = await export.build_csv(
         app.bot_data.db,
-        [await _unit_id(app)],
+        [await unit_id(app)],
         period.since(VN),
         period.until(VN),
         labels,
@@ -258,8 +232,8 @@ async def test_control_characters_and_formulas_stay_plain_text(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A comment with control characters or a leading "=" neither breaks nor runs in the file."""
-    people = await _closed_meeting(app, sim, invite_codes, clock)
-    meeting, db = await _meeting_id(app), app.bot_data.db
+    people = await december_meeting(app, sim, invite_codes, clock, until="closed")
+    meeting, db = await first_meeting_id(app), app.bot_data.db
     an = await person_id(db, CELL, "Nguyễn Văn An")
     binh = await person_id(db, CELL, "Trần Thị Bình")
     async with db.transaction() as conn:
@@ -279,7 +253,7 @@ async def test_control_characters_and_formulas_stay_plain_text(
     period = Month(2026, 12)
     labels = export.make_labels(lambda message: message)
     data = await export.build_csv(
-        db, [await _unit_id(app)], period.since(VN), period.until(VN), labels, "ratings"
+        db, [await unit_id(app)], period.since(VN), period.until(VN), labels, "ratings"
     )
     ratings = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert ratings[1][6] == '\'=HYPERLINK("http://x")\nTốt lắm'
@@ -289,8 +263,8 @@ async def test_scores_sheet_has_both_columns_total_and_grade(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """Points per criterion land under the meeting's self column; the confirmed total and grade."""
-    people = await _closed_meeting(app, sim, invite_codes, clock)
-    meeting_id = await _meeting_id(app)
+    people = await december_meeting(app, sim, invite_codes, clock, until="closed")
+    meeting_id = await first_meeting_id(app)
     data, db = app.bot_data, app.bot_data.db
     meeting = await meetings.get(db, meeting_id)
     assert meeting is not None
@@ -332,7 +306,7 @@ async def test_export_to_file_for_the_cli(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock, tmp_path: Path
 ) -> None:
     """The CLI's function writes a cell's CSV or the whole XLSX; a bad unit or period raises."""
-    await _closed_meeting(app, sim, invite_codes, clock)
+    await december_meeting(app, sim, invite_codes, clock, until="closed")
     db, out = app.bot_data.db, tmp_path / "diem-danh.csv"
     count = await export.export_to_file(
         db, CELL_PATH, "12/2026", "csv", "attendance", out, clock.now(), VN
@@ -356,7 +330,7 @@ async def test_petition_sheet_lists_kien_nghi_of_the_month(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A kiến nghị raised this month is a row of the Kiến nghị sheet, with date and status."""
-    people = await _closed_meeting(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock, until="closed")
     await people["Trần Thị Bình"].send("/kiennghi Đề nghị sửa đèn đường xóm 9")
     _document, book = await _workbook(people["Nguyễn Văn An"])
     sheet = book["Kiến nghị"]

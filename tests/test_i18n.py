@@ -49,8 +49,10 @@ def test_translations_keep_the_placeholders(lang: str) -> None:
     for message in catalog:
         if not message.id:
             continue
-        source = message.id[0] if isinstance(message.id, tuple) else message.id
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        strings = (
+            [message.string] if isinstance(message.string, str) else list(message.string or ())
+        )
         for string in strings:
             if string and set(PLACEHOLDER.findall(string)) != set(PLACEHOLDER.findall(source)):
                 wrong.append(source)

@@ -67,7 +67,7 @@ async def test_a_code_already_taken_is_never_given_twice(db: Database) -> None:
     """When the draw repeats a code that exists (even a dead one), the person gets another."""
     target = await person_id(db, "Chi bộ xóm 9", "Trần Thị Bình")
     async with db.transaction() as conn:
-        taken = (await conn.execute_fetchall("SELECT code FROM invites LIMIT 1"))[0][0]
+        taken = next(iter(await conn.execute_fetchall("SELECT code FROM invites LIMIT 1")))[0]
         fresh = await invites.insert(
             conn, code=taken, person_id=target, now=START, expires_at=START + timedelta(days=1)
         )
@@ -298,7 +298,7 @@ async def test_codes_tried_are_counted_for_the_admin(db: Database) -> None:
             "SELECT COUNT(*) FROM audit_log WHERE action = 'link.unknown'"
         )
     assert (counts.tries, counts.wrong, counts.chats) == (2, 2, 2)
-    assert rows[0][0] == 2
+    assert next(iter(rows))[0] == 2
 
 
 @pytest.mark.parametrize(

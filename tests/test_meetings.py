@@ -12,7 +12,7 @@ from bot.storage import meetings as meeting_rows
 from bot.storage import outbox as outbox_rows
 from bot.storage import units
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, at_local, deliver, linked
+from tests.helpers import TOKEN, Clock, at_local, deliver, last_id, linked
 
 CELL = "Chi bộ xóm 9"
 
@@ -66,8 +66,9 @@ async def test_notice_reaches_every_member_once_and_the_cadre_once_for_all_cells
         assert len(texts) == 1, name
         assert "Kính gửi đồng chí " + name in texts[0]
         assert "Thứ Năm, 03/12/2026" in texts[0]
-        assert people[name].last is not None
-        assert "✅ Tham dự" in people[name].last.labels
+        last = people[name].last
+        assert last is not None
+        assert "✅ Tham dự" in last.labels
     # The cadre follows xóm 9 and xóm 10: one message naming both.
     cadre = _notices(people["Phạm Quốc Cường"])
     assert len(cadre) == 1
@@ -270,8 +271,8 @@ async def test_member_cannot_see_the_list_or_change_the_meeting(
     """A member's forged list button and typed change are refused; nothing moves."""
     binh = await linked(sim, invite_codes, "Trần Thị Bình")
     meeting_id = await _cell_meeting_id(app)
-    replies = await binh.press_data(binh.last.message_id, f"lst:{meeting_id}")  # type: ignore[union-attr]
-    assert "không có quyền" in replies.popup
+    replies = await binh.press_data(last_id(binh), f"lst:{meeting_id}")
+    assert "không có quyền" in (replies.popup or "")
     replies = await binh.send("/lichhop 05/12 19:30 Nhà tôi")
     assert "Chỉ bí thư, phó bí thư" in replies.text
     meeting = await meeting_service.get(app.bot_data.db, meeting_id)
@@ -285,9 +286,9 @@ async def test_other_cells_secretary_cannot_answer_or_list(
     """The secretary of xóm 10 cannot read xóm 9's list nor answer for its meeting."""
     phuc = await linked(sim, invite_codes, "Đinh Văn Phúc")
     meeting_id = await _cell_meeting_id(app)
-    replies = await phuc.press_data(phuc.last.message_id, f"lst:{meeting_id}")  # type: ignore[union-attr]
-    assert "không có quyền" in replies.popup
-    replies = await phuc.press_data(phuc.last.message_id, f"att:{meeting_id}:y")  # type: ignore[union-attr]
+    replies = await phuc.press_data(last_id(phuc), f"lst:{meeting_id}")
+    assert "không có quyền" in (replies.popup or "")
+    replies = await phuc.press_data(last_id(phuc), f"att:{meeting_id}:y")
     assert "không có trong danh sách" in replies.text
 
 
@@ -469,3 +470,32 @@ async def test_holding_a_notice_back_is_not_counted_as_a_try(
             "AND state = 'sent' GROUP BY state, attempts"
         )
     assert [tuple(r) for r in rows] == [("sent", 1, 7)]  # six people, the cadre twice
+
+
+async def test_cancel_at_the_reason_prompt_leaves_the_question(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str]
+) -> None:
+    """/huy while a reason is asked for says what was left; the next text is not a reason."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    replies = await binh.send("/huy")
+    assert "câu hỏi lý do vắng" in replies.text
+    replies = await binh.send("họp ở đâu ạ?")
+    assert "cho biết lý do" not in replies.text
+    meeting_id = await _cell_meeting_id(app)
+    async with app.bot_data.db.transaction() as conn:
+        answers = await meeting_rows.answers(conn, meeting_id)
+    assert [a.reason_text for a in answers.values()] == [None]
+    replies = await binh.send("/huy")
+    assert "Không có việc gì đang dở" in replies.text
+
+
+async def test_reason_question_ends_with_the_meeting(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A reason asked for is no longer awaited once the meeting has begun."""
+    binh = await linked(sim, invite_codes, "Trần Thị Bình")
+    await binh.send("xin vắng")
+    clock.moment = at_local(3, 19, 45)
+    replies = await binh.send("/huy")
+    assert "Không có việc gì đang dở" in replies.text

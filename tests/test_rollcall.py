@@ -13,51 +13,32 @@ from bot.config import Config
 from bot.domain.text import utf16_length
 from bot.storage import rollcall as rollcall_rows
 from bot.storage.db import Database
-from chibo_devtools.telegram import FakeTelegram, SimUser
+from chibo_devtools.telegram import FakeTelegram
 from tests.helpers import (
     TOKEN,
     Clock,
     at_local,
     changed,
     codes,
+    december_meeting,
     deliver,
+    first_meeting_id,
+    last_id,
     linked,
     person_id,
     seed,
+    shown,
     snapshot,
 )
 
 CELL = "Chi bộ xóm 9"
 
 
-async def _setup(
-    app: ChiboApp, sim: FakeTelegram, codes: dict[str, str], clock: Clock
-) -> dict[str, SimUser]:
-    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Văn Dũng", "Phạm Quốc Cường"]
-    people = {name: await linked(sim, codes, name) for name in names}
-    clock.moment = at_local(30, 19, 31, month=11)
-    await deliver(app, clock, sim)
-    await people["Trần Thị Bình"].send("có")
-    await people["Lê Thị Mai"].send("xin vắng vì ốm")
-    clock.moment = at_local(3, 19, 35)
-    return people
-
-
-async def _meeting_id(app: ChiboApp) -> int:
-    async with app.bot_data.db.transaction() as conn:
-        rows = await conn.execute_fetchall(
-            "SELECT m.id FROM meetings m JOIN units u ON u.id = m.unit_id "
-            "WHERE u.name = ? AND m.kind <> 'committee' ORDER BY m.starts_at LIMIT 1",
-            (CELL,),
-        )
-    return int(next(iter(rows))[0])
-
-
 async def test_rollcall_is_prefilled_and_toggles_in_place(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """/diemdanh lists members pre-filled from answers; a press edits the same message."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an = people["Nguyễn Văn An"]
     replies = await an.send("/diemdanh")
     text = replies.text
@@ -70,21 +51,21 @@ async def test_rollcall_is_prefilled_and_toggles_in_place(
     count_before = len(an.messages)
     replies = await an.press("❌ Phạm Văn Dũng")
     assert len(an.messages) == count_before  # edited, not a new message
-    assert "✅ Phạm Văn Dũng" in (an.message(message.message_id).text or "")
+    assert "✅ Phạm Văn Dũng" in shown(an, message.message_id)
 
 
 async def test_member_pressing_rollcall_buttons_changes_nothing(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A member sending the secretary's roll-call button gets a refusal; nothing changes."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     await people["Nguyễn Văn An"].send("/diemdanh")
-    meeting = await _meeting_id(app)
+    meeting = await first_meeting_id(app)
     dung = await person_id(app.bot_data.db, CELL, "Phạm Văn Dũng")
     binh = people["Trần Thị Bình"]
-    replies = await binh.press_data(binh.last.message_id, f"rc:{meeting}:t:{dung}:0")  # type: ignore[union-attr]
-    assert "Chỉ bí thư" in replies.popup
-    replies = await binh.press_data(binh.last.message_id, f"rc:{meeting}:close:0")  # type: ignore[union-attr]
+    replies = await binh.press_data(last_id(binh), f"rc:{meeting}:t:{dung}:0")
+    assert "Chỉ bí thư" in (replies.popup or "")
+    replies = await binh.press_data(last_id(binh), f"rc:{meeting}:close:0")
     async with app.bot_data.db.transaction() as conn:
         marks = await rollcall_rows.attendance(conn, meeting)
     assert marks[dung][0].value == "unexcused"
@@ -95,7 +76,7 @@ async def test_close_end_header_ratings_and_score(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """The whole evening: close the roll-call, members rate, end, header, the card with a typo."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an = people["Nguyễn Văn An"]
     await an.send("/diemdanh")
     await an.press("❌ Nguyễn Văn An")
@@ -108,7 +89,7 @@ async def test_close_end_header_ratings_and_score(
     await binh.press("Khá")  # a second press updates, never duplicates
     mai = people["Lê Thị Mai"]
     assert not any("đánh giá buổi sinh hoạt" in (m.text or "") for m in mai.messages)
-    meeting = await _meeting_id(app)
+    meeting = await first_meeting_id(app)
     async with app.bot_data.db.transaction() as conn:
         assert await rollcall_rows.rating_counts(conn, meeting) == {"fair": 1}
     clock.advance(minutes=95)
@@ -151,7 +132,7 @@ async def test_my_record_lists_answer_and_attendance(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """/cuatoi shows this year's meeting with my answer and, after the roll-call, my mark."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an = people["Nguyễn Văn An"]
     await an.send("/diemdanh")
     await an.press("✔️ Đóng điểm danh")
@@ -163,7 +144,7 @@ async def test_unexcused_absence_is_flagged_once(
     app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
 ) -> None:
     """A meeting with unexcused absences raises its flags to the secretary and cadre, once."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an = people["Nguyễn Văn An"]
     await an.send("/diemdanh")
     await an.press("✔️ Đóng điểm danh")
@@ -219,7 +200,7 @@ async def test_big_cell_rollcall_is_paged_and_fits_every_channel(
         assert message is not None
         seen: list[str] = []
         for page in range(1, 23):
-            text = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
+            text = shown(secretary, message.message_id)
             assert f"Trang {page}/22" in text
             assert utf16_length(text) <= 2000, (page, utf16_length(text))
             assert "Có mặt:" in text  # the counts on every page
@@ -228,13 +209,13 @@ async def test_big_cell_rollcall_is_paged_and_fits_every_channel(
                 await secretary.press("▶", message=message)
         assert sorted(seen) == sorted(names)
         await secretary.press("◀", message=message)
-        shown = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
-        on_page = next(n for n in names if f"❌ {n}" in shown)
+        page_text = shown(secretary, message.message_id)
+        on_page = next(n for n in names if f"❌ {n}" in page_text)
         await secretary.press(f"❌ {on_page}", message=message)
-        shown = secretary.message(message.message_id).text or ""  # type: ignore[union-attr]
-        assert f"✅ {on_page}" in shown
-        assert "Trang 21/22" in shown
-        assert "Có mặt: 1 ·" in shown
+        page_text = shown(secretary, message.message_id)
+        assert f"✅ {on_page}" in page_text
+        assert "Trang 21/22" in page_text
+        assert "Có mặt: 1 ·" in page_text
         replies = await secretary.press("✔️ Đóng điểm danh", message=message)
         assert "Đã đóng điểm danh." in replies.text
         clock.advance(minutes=90)
@@ -284,21 +265,21 @@ async def test_forged_close_of_a_future_meeting_is_refused(
     """A forged ✔️ Đóng điểm danh for next week's meeting, and 🏁 for one not yet closed: a
     clear refusal, no error, nothing stored."""
     an = await linked(sim, invite_codes, "Nguyễn Văn An")
-    meeting = await _meeting_id(app)
+    meeting = await first_meeting_id(app)
     before = await snapshot(storage)
     for data in (f"rc:{meeting}:close:0", f"rc:{meeting}:end:0", f"rc:{meeting}:p:0"):
-        replies = await an.press_data(an.last.message_id, data)  # type: ignore[union-attr]
+        replies = await an.press_data(last_id(an), data)
         assert "Chưa đến giờ điểm danh" in (replies.popup or ""), data
         assert "lỗi" not in replies.text
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     assert changed(before, await snapshot(storage)) == []
     clock.moment = at_local(3, 19, 35)
     await an.send("/diemdanh")
-    replies = await an.press_data(an.last.message_id, f"rc:{meeting}:end:0")  # type: ignore[union-attr]
+    replies = await an.press_data(last_id(an), f"rc:{meeting}:end:0")
     assert "Xin đóng điểm danh trước" in (replies.popup or "")
     await an.press("✔️ Đóng điểm danh")
     await an.press("🏁 Kết thúc buổi họp")
-    replies = await an.press_data(an.last.message_id, f"rc:{meeting}:close:0")  # type: ignore[union-attr]
+    replies = await an.press_data(last_id(an), f"rc:{meeting}:close:0")
     assert "đã đóng" in (replies.popup or "")
 
 
@@ -314,7 +295,7 @@ async def test_replayed_toggle_after_a_crash_applies_once(
         message = an.last
         assert message is not None
         await an.press("❌ Phạm Văn Dũng")
-        meeting = await _meeting_id(app)
+        meeting = await first_meeting_id(app)
     db = await Database.open(config.storage.path)
     try:
         async with db.transaction() as conn:
@@ -333,7 +314,7 @@ async def test_replayed_toggle_after_a_crash_applies_once(
                 "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL"
             )
     assert marks[dung][0].value == "present"
-    assert "✅ Phạm Văn Dũng" in (an.message(message.message_id).text or "")  # type: ignore[union-attr]
+    assert "✅ Phạm Văn Dũng" in shown(an, message.message_id)
     assert next(iter(pending))[0] == 0
 
 
@@ -346,11 +327,11 @@ async def test_rating_before_the_close_is_refused_and_not_kept(
 ) -> None:
     """Bình forges a rating while the roll-call is still open: refused; a rating stored before
     she was marked absent (by an earlier version) is gone once the roll-call closes."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an, binh = people["Nguyễn Văn An"], people["Trần Thị Bình"]
     await an.send("/diemdanh")
-    meeting = await _meeting_id(app)
-    replies = await binh.press_data(binh.last.message_id, f"rt:{meeting}:good")  # type: ignore[union-attr]
+    meeting = await first_meeting_id(app)
+    replies = await binh.press_data(last_id(binh), f"rt:{meeting}:good")
     assert "Chỉ đảng viên có mặt" in (replies.popup or "")
     binh_id = await person_id(storage, CELL, "Trần Thị Bình")
     async with storage.transaction() as conn:
@@ -370,7 +351,7 @@ async def test_comment_after_a_rating_is_read_without_replying_to_the_prompt(
     storage: Database,
 ) -> None:
     """After a rating the bot opens the reply box; the member's next text is the comment."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an, binh = people["Nguyễn Văn An"], people["Trần Thị Bình"]
     await an.send("/diemdanh")
     await an.press("✔️ Đóng điểm danh")
@@ -381,7 +362,7 @@ async def test_comment_after_a_rating_is_read_without_replying_to_the_prompt(
     assert prompt.force_reply
     replies = await binh.send("Nên bắt đầu đúng giờ hơn.")
     assert "Đã ghi góp ý" in replies.text
-    meeting = await _meeting_id(app)
+    meeting = await first_meeting_id(app)
     async with storage.transaction() as conn:
         assert await rollcall_rows.comments(conn, meeting) == ["Nên bắt đầu đúng giờ hơn."]
         assert await rollcall_rows.rating_counts(conn, meeting) == {"fair": 1}
@@ -392,7 +373,7 @@ async def test_reason_for_an_absence_is_chosen_from_the_absent_list(
 ) -> None:
     """📝 Ghi lý do vắng lists the absent members; a reason picked marks that one excused, and
     ↩ brings back the roll-call."""
-    people = await _setup(app, sim, invite_codes, clock)
+    people = await december_meeting(app, sim, invite_codes, clock)
     an = people["Nguyễn Văn An"]
     await an.send("/diemdanh")
     replies = await an.press("📝 Ghi lý do vắng")

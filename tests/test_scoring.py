@@ -9,7 +9,17 @@ from bot.config import Config
 from bot.services import identity
 from bot.storage.db import Database
 from chibo_devtools.telegram import FakeTelegram, SimUser
-from tests.helpers import TOKEN, Clock, at_local, changed, deliver, linked, snapshot
+from tests.helpers import (
+    TOKEN,
+    Clock,
+    at_local,
+    changed,
+    deliver,
+    last_id,
+    linked,
+    shown,
+    snapshot,
+)
 
 AN, PHUC, CUONG = "Nguyễn Văn An", "Đinh Văn Phúc", "Phạm Quốc Cường"
 XOM_9, XOM_10 = "Chi bộ xóm 9", "Chi bộ xóm 10"
@@ -154,7 +164,7 @@ async def test_cancel_sets_the_card_aside_with_its_points(
     replies = await an.send("/chamdiem")
     assert "Tiêu chí 2/" in replies.text
     await an.send("quay lại")
-    assert "Điểm đang ghi: 3" in (an.last.text if an.last else "")
+    assert "Điểm đang ghi: 3" in shown(an, last_id(an))
     replies = await an.send("/huy")
     replies = await an.send("/huy")
     assert "phiếu chấm điểm" not in replies.text  # nothing left the second time

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from bot.app import ChiboApp
-from bot.channels.telegram.handlers.commands import COMMANDS, Command
+from bot.chat.commands import COMMANDS, Command
 from bot.domain.access import Actor, may
 from bot.domain.models import MemberStatus, Person, Role, Unit
 from bot.storage import accounts

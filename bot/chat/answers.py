@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.chat import prompts
 from bot.chat.commands import not_linked_text
 from bot.chat.feature import Feature, Replies
 from bot.chat.turn import Turn
 from bot.domain.acts import Attend, GiveReason
+from bot.domain.meetings import Meeting
 from bot.domain.replies import Intent, ReasonKind, ReasonOutcome, read_reason_reply, read_reply
 from bot.services import meetings
 from bot.services.meetings import AnswerOutcome, AnswerResult
@@ -22,6 +26,8 @@ from bot.views.reply import Reply, alert, say
 
 # Longer texts are not answers; they are read only up to here.
 _MAX_READ = 1000
+# The bot asked for the reason of an absence; the prompt's ref is the meeting.
+REASON_PROMPT = "reason"
 
 
 async def attend_picked(turn: Turn, act: Attend) -> Replies:
@@ -40,7 +46,7 @@ async def attend_picked(turn: Turn, act: Attend) -> Replies:
         result = await meetings.record_answer(
             turn.db, act.meeting, actor.person, intent=intent, via="button", now=turn.now()
         )
-    return confirm(turn, result)
+    return await confirm(turn, result)
 
 
 async def reason_picked(turn: Turn, act: GiveReason) -> Replies:
@@ -61,8 +67,10 @@ async def reason_picked(turn: Turn, act: GiveReason) -> Replies:
         AnswerOutcome.RECORDED,
         AnswerOutcome.UNCHANGED,
     ):
+        if result.meeting is not None:
+            await _ask_reason(turn, result.meeting)
         return [say(turn.t._("Xin đồng chí nhắn lý do vắng vào đây."))]
-    return confirm(turn, result)
+    return await confirm(turn, result)
 
 
 async def text_reply(turn: Turn, text: str) -> Replies:
@@ -82,9 +90,6 @@ async def text_reply(turn: Turn, text: str) -> Replies:
         ]
     text = text[:_MAX_READ]
     tz = turn.core.rules.tz
-    current = await meetings.current_answer(turn.db, meeting.id, actor.person.id)
-    if current is not None and current.awaiting_reason:
-        return await _reason_given(turn, meeting.id, text)
     reading = read_reply(text)
     if reading.intent is Intent.DEFER:
         # "Để em xem lịch rồi báo lại": not an answer; nothing is recorded.
@@ -103,7 +108,28 @@ async def text_reply(turn: Turn, text: str) -> Replies:
         raw_text=text,
         now=turn.now(),
     )
-    return confirm(turn, result)
+    return await confirm(turn, result)
+
+
+async def _ask_reason(turn: Turn, meeting: Meeting) -> None:
+    """Wait for the reason: the next text is read as it, until the meeting begins or /huy."""
+    left = meeting.starts_at - turn.now()
+    if left > timedelta(0):
+        await prompts.expect(turn, REASON_PROMPT, meeting.id, waits=left)
+
+
+async def _reason_settled(turn: Turn) -> None:
+    """The answer needs no reason any more: stop waiting for one."""
+    waiting = await prompts.waiting(turn)
+    if waiting is not None and waiting.kind == REASON_PROMPT:
+        await prompts.done(turn)
+
+
+async def reason_prompt(turn: Turn, meeting_id: int, text: str) -> Replies:
+    """The text after "xin cho biết lý do": read as the reason, a change of mind, or neither."""
+    if turn.actor is None:
+        return [say(not_linked_text(turn.t))]
+    return await _reason_given(turn, meeting_id, text[:_MAX_READ])
 
 
 async def _reason_given(turn: Turn, meeting_id: int, text: str) -> Replies:
@@ -129,7 +155,7 @@ async def _reason_given(turn: Turn, meeting_id: int, text: str) -> Replies:
             raw_text=text,
             now=turn.now(),
         )
-        return confirm(turn, result)
+        return await confirm(turn, result)
     result = await meetings.record_answer(
         turn.db,
         meeting_id,
@@ -141,10 +167,10 @@ async def _reason_given(turn: Turn, meeting_id: int, text: str) -> Replies:
         raw_text=text,
         now=turn.now(),
     )
-    return confirm(turn, result)
+    return await confirm(turn, result)
 
 
-def confirm(turn: Turn, result: AnswerResult) -> Replies:
+async def confirm(turn: Turn, result: AnswerResult) -> Replies:
     """Say what was stored, ask for a reason if needed, or say why nothing was stored."""
     t = turn.t
     actor = turn.actor
@@ -155,7 +181,10 @@ def confirm(turn: Turn, result: AnswerResult) -> Replies:
         assert answer is not None
         replies: Replies = [say(recorded_text(t, meeting, actor.unit, answer, turn.core.rules.tz))]
         if answer.awaiting_reason and answer.reason_kind is None:
+            await _ask_reason(turn, meeting)
             replies.append(Reply(ask_reason_text(t), reason_choices(t, meeting.id)))
+        elif not answer.awaiting_reason:
+            await _reason_settled(turn)
         return replies
     texts = {
         AnswerOutcome.NOT_FOUND: t._("Không tìm thấy buổi sinh hoạt này."),
@@ -171,4 +200,5 @@ def confirm(turn: Turn, result: AnswerResult) -> Replies:
 FEATURE = Feature(
     acts={Attend: attend_picked, GiveReason: reason_picked},
     texts=(text_reply,),
+    prompts={REASON_PROMPT: reason_prompt},
 )

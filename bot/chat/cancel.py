@@ -23,8 +23,13 @@ async def cancel(turn: Turn, args: str) -> Replies:
         line = await canceller(turn)
         if line:
             left.append(line)
-    if await prompts.done(turn):
-        left.append(t._("câu hỏi Trợ lý đang chờ đồng chí trả lời"))
+    waiting = await prompts.waiting(turn)  # an expired question is not worth a word
+    await prompts.done(turn)
+    if waiting is not None:
+        if waiting.kind == "reason":
+            left.append(t._("câu hỏi lý do vắng (đồng chí vẫn được ghi là xin vắng)"))
+        else:
+            left.append(t._("câu hỏi Trợ lý đang chờ đồng chí trả lời"))
     if not left:
         return [
             say(t._("Không có việc gì đang dở. Gõ /trogiup để xem các việc đồng chí có thể làm."))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,7 +26,17 @@ from bot.domain.meetings import (
 from bot.domain.models import ChatAccount, Person, Role, Unit
 from bot.domain.petitions import Petition
 from bot.services.reports import CellReport
-from bot.storage import accounts, meetings, outbox, people, petitions, reports, rollcall, units
+from bot.storage import (
+    accounts,
+    flags,
+    meetings,
+    outbox,
+    people,
+    petitions,
+    reports,
+    rollcall,
+    units,
+)
 from bot.storage.db import Database
 
 # Telegram allows about one message a second to one chat: a person's next notice waits this
@@ -339,14 +348,12 @@ async def _petition(
 
 async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:
     """A flag that still holds, with the name of the member it is about."""
-    async with conn.execute(
-        "SELECT kind, params, person_id FROM flags WHERE key = ? AND cleared_at IS NULL", (key,)
-    ) as cur:
-        row = await cur.fetchone()
-    if row is None:
+    found = await flags.holds(conn, key)
+    if found is None:
         return None
-    person = await people.get(conn, row[2]) if row[2] else None
-    return row[0], json.loads(row[1]), person.full_name if person else ""
+    kind, params, person_id = found
+    person = await people.get(conn, person_id) if person_id else None
+    return kind, params, person.full_name if person else ""
 
 
 class SentLog:

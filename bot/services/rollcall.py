@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +22,7 @@ from bot.domain.rules import (
 )
 from bot.domain.text import fold
 from bot.services.meetings import Rules
-from bot.storage import applied, meetings, people, rollcall, units
+from bot.storage import applied, flags, meetings, people, rollcall, units
 from bot.storage.db import Database
 from bot.storage.meetings import NewNotice
 
@@ -311,10 +310,7 @@ async def _refresh_flags(
     this = next((r for r in records if r.meeting_id == meeting.id), None)
     if this is not None:
         current += meeting_flags(meeting.unit_id, this)
-    async with conn.execute(
-        "SELECT key FROM flags WHERE unit_id = ? AND cleared_at IS NULL", (meeting.unit_id,)
-    ) as cur:
-        previous = [r[0] for r in await cur.fetchall()]
+    previous = await flags.open_keys(conn, meeting.unit_id)
     # Only what this closing can judge: this year's member flags of the cell, and this
     # meeting's own flags; other meetings' and other months' flags stay as they are.
     unit = f":unit={meeting.unit_id}:"
@@ -343,22 +339,10 @@ async def _apply_flags(
 ) -> None:
     """Store raised flags (each told once to the secretary, deputy and cadres); clear others."""
     for key in gone:
-        await conn.execute("UPDATE flags SET cleared_at = ? WHERE key = ?", (now.isoformat(), key))
+        await flags.clear(conn, key, now)
     recipients = await _flag_recipients(conn, meeting.unit_id)
     for flag in raised:
-        await conn.execute(
-            "INSERT INTO flags (key, unit_id, kind, person_id, meeting_id, params, raised_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET cleared_at = NULL",
-            (
-                flag.key,
-                flag.unit_id,
-                flag.kind.value,
-                flag.person_id,
-                flag.meeting_id,
-                json.dumps(dict(flag.params), ensure_ascii=False),
-                now.isoformat(),
-            ),
-        )
+        await flags.raise_(conn, flag, now)
         await meetings.add_notices(
             conn,
             meeting,
@@ -384,10 +368,7 @@ async def check_missing_meetings(
                 cell.id, month, [r.held_on for r in held], local.date(), deadline_day
             )
             key = f"no_meeting:unit={cell.id}:month={month}"
-            async with conn.execute(
-                "SELECT 1 FROM flags WHERE key = ? AND cleared_at IS NULL", (key,)
-            ) as cur:
-                open_now = await cur.fetchone() is not None
+            open_now = await flags.holds(conn, key) is not None
             anchor = await meetings.monthly(conn, cell.id, month)
             if anchor is None:
                 continue  # no meeting row to hang the message on
@@ -469,13 +450,5 @@ async def _may_rate(conn: aiosqlite.Connection, meeting_id: int, person_id: int)
 
 async def open_flags(db: Database, unit_id: int) -> list[tuple[str, dict[str, str], int | None]]:
     """The cell's flags that still hold: (kind, params, person id)."""
-    async with (
-        db.transaction() as conn,
-        conn.execute(
-            "SELECT kind, params, person_id FROM flags WHERE unit_id = ? AND cleared_at IS NULL "
-            "ORDER BY raised_at",
-            (unit_id,),
-        ) as cur,
-    ):
-        rows = await cur.fetchall()
-    return [(r[0], json.loads(r[1]), r[2]) for r in rows]
+    async with db.transaction() as conn:
+        return await flags.of_unit(conn, unit_id)

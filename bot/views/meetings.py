@@ -109,7 +109,8 @@ def notice_text(
         lines.append(answer_line(t, answer))
         lines.append(
             t._(
-                "Xin đồng chí bấm nút bên dưới, hoặc nhắn trả lời (ví dụ: «có», «xin vắng vì ốm»)."
+                "Xin đồng chí chọn câu trả lời bên dưới, hoặc nhắn trả lời "
+                "(ví dụ: «có», «xin vắng vì ốm»)."
             )
         )
     lines.append(t._("Tài liệu sinh hoạt xem trên ứng dụng Sổ tay đảng viên."))
@@ -213,7 +214,8 @@ def recorded_text(
 def ask_reason_text(t: Translator) -> str:
     """The question when someone is absent without saying why."""
     return t._(
-        "Xin đồng chí cho biết lý do vắng (để ghi vào biên bản): bấm một nút, hoặc nhắn lý do."
+        "Xin đồng chí cho biết lý do vắng (để ghi vào biên bản): chọn một lý do bên dưới, "
+        "hoặc nhắn lý do."
     )
 
 
@@ -238,7 +240,7 @@ def unclear_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInfo) -> s
     local = meeting.starts_at.astimezone(tz)
     return t._(
         "Trợ lý chưa rõ ý đồng chí. Đồng chí có tham dự buổi sinh hoạt lúc {time}, {date} "
-        "không? Xin bấm một nút bên dưới."
+        "không? Xin chọn một câu trả lời bên dưới."
     ).format(time=t.time(local), date=t.date(local.date()))
 
 

@@ -313,7 +313,8 @@ def rating_request_text(t: Translator, meeting: Meeting, unit: Unit, tz: ZoneInf
     local = meeting.starts_at.astimezone(tz)
     return t._(
         "Cảm ơn đồng chí đã dự {title} ({date}).\n"
-        "Đồng chí đánh giá buổi sinh hoạt hôm nay thế nào? Bấm một nút; có thể góp ý thêm sau."
+        "Đồng chí đánh giá buổi sinh hoạt hôm nay thế nào? Xin chọn một mức bên dưới; "
+        "có thể góp ý thêm sau."
     ).format(title=meeting_title(t, meeting, unit), date=t.short_date(local.date()))
 
 

@@ -19,7 +19,7 @@ async def zalo_check(client: ZaloClient, admin_chat_id: str | None, t: Translato
     try:
         me = await client.get_me()
     except ZaloError as exc:
-        lines.append(_failure(t, exc))
+        lines.append(failure_line(t, exc))
         return lines
     lines.append(
         t._("✓ Mã bot hợp lệ: {name} (id {id}, loại tài khoản {type})").format(
@@ -29,7 +29,7 @@ async def zalo_check(client: ZaloClient, admin_chat_id: str | None, t: Translato
     try:
         webhook = await client.get_webhook_info()
     except ZaloError as exc:
-        lines.append(_failure(t, exc))
+        lines.append(failure_line(t, exc))
     else:
         if webhook.url:
             updated = t.datetime(webhook.updated_at) if webhook.updated_at else "?"
@@ -55,13 +55,13 @@ async def zalo_check(client: ZaloClient, admin_chat_id: str | None, t: Translato
             ).format(chat=admin_chat_id)
         )
     except ZaloError as exc:
-        lines.append(_failure(t, exc))
+        lines.append(failure_line(t, exc))
     else:
         lines.append(t._("✓ Đã gửi tin thử tới {chat}.").format(chat=admin_chat_id))
     return lines
 
 
-def _failure(t: Translator, exc: ZaloError) -> str:
+def failure_line(t: Translator, exc: ZaloError) -> str:
     """One line for a failed call, by kind; Zalo's own words kept for the admin."""
     if isinstance(exc, ZaloAuthError):
         return t._("✗ Zalo từ chối mã bot (ZALO_BOT_TOKEN): hãy kiểm tra lại mã.")
