@@ -61,3 +61,28 @@ async def test_digest_and_flags_come_in_one_message_a_day(
     after = _after_meeting(cuong, since)
     assert len(after) == 2
     assert "KẾT QUẢ SINH HOẠT" in after[1]
+
+
+async def test_flags_raised_after_the_days_roll_up_wait_for_the_next(
+    app: ChiboApp, sim: FakeTelegram, invite_codes: dict[str, str], clock: Clock
+) -> None:
+    """A roll-call closed at 20:30, after the day's roll-up, sends the cadre nothing that
+    evening: its flags come in the next day's roll-up at 20:00, in one message."""
+    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Thị Mai", "Phạm Quốc Cường"]
+    people = {name: await linked(sim, invite_codes, name) for name in names}
+    clock.moment = at_local(3, 20, 30)
+    an = people["Nguyễn Văn An"]
+    await an.send("/diemdanh")
+    await an.press("❌ Nguyễn Văn An")
+    await an.press("✔️ Đóng điểm danh")
+    cuong = people["Phạm Quốc Cường"]
+    since = len(cuong.messages)
+    await deliver(app, clock, sim)
+    clock.moment = at_local(3, 21, 0)
+    await deliver(app, clock, sim)
+    assert _after_meeting(cuong, since) == []
+    clock.moment = at_local(4, 20, 1)
+    await deliver(app, clock, sim)
+    after = _after_meeting(cuong, since)
+    assert len(after) == 1
+    assert "TỔNG HỢP TRONG NGÀY" in after[0]

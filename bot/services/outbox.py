@@ -148,7 +148,6 @@ async def claim(
         taken: set[int] = set()  # rows that go inside a cadre's message of the day
         cache = await _Cache.load(conn, batch)
         many: dict[int, bool] = {}  # cadre → follows more than rollup_past cells
-        rollup = datetime.combine(now.astimezone(tz).date(), ROLLUP_AT, tz)
         for notice in batch:
             if notice.id in taken:
                 continue
@@ -167,6 +166,7 @@ async def claim(
                     and notice.purpose in _ROLLED_UP
                     and await _follows_many(conn, many, notice.person_id, rollup_past)
                 ):
+                    rollup = rollup_time(notice.due_at, tz)
                     if now < rollup:
                         await outbox.defer(conn, notice.id, rollup)
                         continue
@@ -178,6 +178,14 @@ async def claim(
 
 
 _ROLLED_UP = (Purpose.DIGEST, Purpose.FLAG)
+
+
+def rollup_time(due_at: datetime, tz: ZoneInfo) -> datetime:
+    """The roll-up a message due at `due_at` goes in: that day's, or the next day's when it
+    falls due after that day's went (a flag of the evening's meeting, past 20:00)."""
+    local = due_at.astimezone(tz)
+    day = local.date() if local.time() <= ROLLUP_AT else local.date() + timedelta(days=1)
+    return datetime.combine(day, ROLLUP_AT, tz)
 
 
 async def _follows_many(
