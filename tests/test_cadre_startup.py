@@ -47,6 +47,5 @@ async def test_a_cadre_gets_one_message_when_the_bot_starts_into_a_wave(
     assert texts[0].count("Chi bộ thôn") == 10
     members = [p for p in people if p.role != "cadre"]
     assert all(
-        sum(NOTICE in (m.text or "") for m in users[p.telegram_id].messages) == 1
-        for p in members
+        sum(NOTICE in (m.text or "") for m in users[p.telegram_id].messages) == 1 for p in members
     )
