@@ -7,8 +7,9 @@ kiến nghị, the monthly digests) is a row of one table; this is its one claim
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -71,6 +72,13 @@ class Delivery:
     flag: tuple[str, dict[str, str], str] | None = None  # kind, params, the member's name
     report: CellReport | None = None  # for a per-meeting digest
     petition: PetitionNews | None = None
+    # A cadre's other notices of the day, about other cells, sent in this one message.
+    bundle: tuple[Delivery, ...] = ()
+
+    @property
+    def notice_ids(self) -> list[int]:
+        """The outbox rows this message stands for."""
+        return [self.notice.id, *(d.notice.id for d in self.bundle)]
 
     @property
     def is_cadre(self) -> bool:
@@ -113,29 +121,136 @@ async def next_due(db: Database) -> datetime | None:
         return await outbox.next_due(conn)
 
 
+# A cadre following many cells gets the day's per-meeting digests and flags at this local
+# hour, in one message (before the quiet hours begin).
+ROLLUP_AT = time(20, 0)
+
+
 async def claim(
-    db: Database, now: datetime, limit: int, tz: ZoneInfo, *, busy: set[int] | None = None
+    db: Database,
+    now: datetime,
+    limit: int,
+    tz: ZoneInfo,
+    *,
+    busy: set[int] | None = None,
+    rollup_past: int | None = None,
 ) -> list[Delivery]:
     """Claim due notices; ones that need not or cannot go are closed here, not returned.
 
     At most one notice per person per batch, and none for the people sent one a moment ago
-    (`busy`), so nobody gets two messages in the same second; theirs keep their place.
+    (`busy`), so nobody gets two messages in the same second; theirs keep their place. A
+    cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
     async with db.transaction() as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or ())
         seen: set[int] = set()
+        taken: set[int] = set()  # rows that go inside a cadre's message of the day
         cache = await _Cache.load(conn, batch)
+        many: dict[int, bool] = {}  # cadre → follows more than rollup_past cells
         for notice in batch:
+            if notice.id in taken:
+                continue
             delivery, skip = await _load(conn, cache, notice, now, tz)
             if delivery is None:
                 await outbox.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
                 await outbox.unclaim(conn, notice.id)
             else:
+                if delivery.is_cadre and notice.purpose is Purpose.NOTICE:
+                    delivery = await _cadre_day(conn, cache, delivery, batch, now, tz)
+                    taken.update(delivery.notice_ids)
+                elif (
+                    rollup_past is not None
+                    and delivery.is_cadre
+                    and notice.purpose in _ROLLED_UP
+                    and await _follows_many(conn, many, notice.person_id, rollup_past)
+                ):
+                    rollup = rollup_time(notice.due_at, tz)
+                    if now < rollup:
+                        await outbox.defer(conn, notice.id, rollup)
+                        continue
+                    delivery = await _rollup(conn, cache, delivery, batch, now, tz)
+                    taken.update(delivery.notice_ids)
                 seen.add(notice.person_id)
                 deliveries.append(delivery)
     return deliveries
+
+
+_ROLLED_UP = (Purpose.DIGEST, Purpose.FLAG)
+
+
+def rollup_time(due_at: datetime, tz: ZoneInfo) -> datetime:
+    """The roll-up a message due at `due_at` goes in: that day's, or the next day's when it
+    falls due after that day's went (a flag of the evening's meeting, past 20:00)."""
+    local = due_at.astimezone(tz)
+    day = local.date() if local.time() <= ROLLUP_AT else local.date() + timedelta(days=1)
+    return datetime.combine(day, ROLLUP_AT, tz)
+
+
+async def _follows_many(
+    conn: aiosqlite.Connection, known: dict[int, bool], person_id: int, past: int
+) -> bool:
+    if person_id not in known:
+        assigned = await people.followed_units(conn, person_id)
+        cells = await units.cells_under(conn, [u.id for u in assigned])
+        known[person_id] = len(cells) > past
+    return known[person_id]
+
+
+async def _rollup(
+    conn: aiosqlite.Connection,
+    cache: _Cache,
+    delivery: Delivery,
+    batch: list[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+) -> Delivery:
+    """The day's per-meeting digests and flags of a cadre following many cells, together."""
+    person = delivery.person
+    mates = [n.id for n in batch if n.person_id == person.id and n.id != delivery.notice.id]
+    rows = await outbox.of_person_due(
+        conn, person.id, _ROLLED_UP, now, besides=delivery.notice.id, claimed=mates
+    )
+    bundle: list[Delivery] = []
+    for row in rows:
+        other, skip = await _load(conn, cache, row, now, tz)
+        if other is None:
+            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
+        elif other.is_cadre:
+            bundle.append(other)
+    await outbox.take(conn, [d.notice.id for d in bundle])
+    return dataclasses.replace(delivery, bundle=tuple(bundle))
+
+
+async def _cadre_day(
+    conn: aiosqlite.Connection,
+    cache: _Cache,
+    delivery: Delivery,
+    batch: list[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+) -> Delivery:
+    """A cadre's notices due today about the cells they follow go in one message.
+
+    A cadre following ten (or 7,000) cells would otherwise get a notice per cell and per
+    reminder; each row stays in the outbox, sent with this one, as the record of the notice.
+    """
+    person = delivery.person
+    tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    mates = [n.id for n in batch if n.person_id == person.id and n.id != delivery.notice.id]
+    rows = await outbox.cadre_day(
+        conn, person.id, tomorrow, besides=delivery.notice.id, claimed=mates
+    )
+    bundle: list[Delivery] = []
+    for row in rows:
+        other, skip = await _load(conn, cache, row, now, tz)
+        if other is None:
+            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
+        elif other.is_cadre:
+            bundle.append(other)
+    await outbox.take(conn, [d.notice.id for d in bundle])
+    return dataclasses.replace(delivery, bundle=tuple(bundle))
 
 
 class _Cache:
