@@ -1,7 +1,7 @@
 """Run the benchmarks and write BENCHMARKS.md:  python -m bench [--quick] [--only NAMES]
 
-NAMES (comma-separated): wave, storm, digest, crash, import. --quick runs small sizes (a check that
-everything works, in a few minutes); the figures in BENCHMARKS.md come from a full run.
+NAMES (comma-separated): wave, storm, digest, crash, import, year. --quick runs small sizes (a
+check that everything works, in a few minutes); the figures in BENCHMARKS.md come from a full run.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import crash, importing, province, report, scenario, storm, wave
+from bench import crash, importing, province, report, scenario, storm, wave, year
 from bench.harness import ROOT, machine
 
-ALL = ("wave", "storm", "digest", "crash", "import")
+ALL = ("wave", "storm", "digest", "crash", "import", "year")
 
 
-async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, Any]:
+async def run_all(
+    work: Path, names: tuple[str, ...], quick: bool, year_size: int = 0
+) -> dict[str, Any]:
     """Every benchmark asked for; figures by name."""
     small, large = (300, 3_000) if quick else (3_000, 30_000)
     figures: dict[str, Any] = {"quick": quick, "sizes": [small, large]}
@@ -34,12 +36,12 @@ async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, 
 
     if "wave" in names:
         for size in (small, large):
-            for limits in (True, False):
-                print(f"· wave {size:,}, limits {'on' if limits else 'off'}", flush=True)
-                figures[f"wave-{size}-{'on' if limits else 'off'}"] = await wave.wave(
-                    work, await org(size), limits=limits
+            for mode in ("strict", "on", "off"):
+                print(f"· wave {size:,}, limits {mode}", flush=True)
+                figures[f"wave-{size}-{mode}"] = await wave.wave(
+                    work, await org(size), limits=mode != "off", strict=mode == "strict"
                 )
-                _show(figures, f"wave-{size}-{'on' if limits else 'off'}")
+                _show(figures, f"wave-{size}-{mode}")
     if "storm" in names:
         print(f"· reply storm {small:,}", flush=True)
         figures["storm"] = await storm.bench(work, await org(small))
@@ -61,6 +63,13 @@ async def run_all(work: Path, names: tuple[str, ...], quick: bool) -> dict[str, 
         print(f"· import {members:,} members, {cells:,} cells", flush=True)
         figures["import"] = await importing.run(work / "import", members=members, cells=cells)
         _show(figures, "import")
+    if "year" in names:
+        members, cells = (3_000, 140) if quick else (150_000, 7_000)
+        if year_size:
+            members, cells = year_size, max(1, year_size // scenario.MEMBERS_PER_CELL)
+        print(f"· a year, {members:,} members, {cells:,} cells", flush=True)
+        figures["year"] = await year.run(work / "year", members=members, cells=cells)
+        _show(figures, "year")
     figures["import_seconds"] = {size: o.import_seconds for size, o in orgs.items()}
     return figures
 
@@ -74,6 +83,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, a few minutes")
     parser.add_argument("--only", default=",".join(ALL), help="which benchmarks, e.g. wave,crash")
+    parser.add_argument(
+        "--year-members", type=int, default=0, help="members of the year benchmark's province"
+    )
     parser.add_argument("--work", default=str(ROOT / "bench-out"), help="scratch folder")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="the report")
     args = parser.parse_args(argv)
@@ -84,7 +96,7 @@ def main(argv: list[str]) -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    figures = asyncio.run(run_all(work, names, args.quick))
+    figures = asyncio.run(run_all(work, names, args.quick, args.year_members))
     figures["total_minutes"] = (time.monotonic() - started) / 60
     figures["machine"] = machine()
     (work / "figures.json").write_text(

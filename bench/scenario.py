@@ -63,13 +63,11 @@ def _checkpoint(database: Path) -> None:
 
 
 def _expected(database: Path) -> dict[int, int]:
-    """One notice per member of a cell, one per followed cell for a cadre (from the org only)."""
+    """One notice per member of a cell, one message listing their cells for a cadre."""
     conn = sqlite3.connect(database)
     try:
         rows = conn.execute(
-            "SELECT a.external_id, CASE WHEN m.role = 'cadre' THEN "
-            "(SELECT COUNT(*) FROM cadre_assignments c WHERE c.person_id = m.person_id) "
-            "ELSE 1 END FROM memberships m "
+            "SELECT a.external_id, 1 FROM memberships m "
             "JOIN chat_accounts a ON a.person_id = m.person_id AND a.channel = 'telegram' "
             "WHERE m.status = 'active'"
         ).fetchall()
@@ -140,9 +138,20 @@ class Run:
 
 
 async def new_run(
-    work: Path, name: str, org: Org, *, flood: bool, max_rate: int, latency: float = 0.0
+    work: Path,
+    name: str,
+    org: Org,
+    *,
+    flood: bool,
+    max_rate: int,
+    latency: float = 0.0,
+    strict: bool = False,
 ) -> Run:
-    """A fresh copy of the organisation, a simulator with everyone, a config for the bot."""
+    """A fresh copy of the organisation, a simulator with everyone, a config for the bot.
+
+    `strict`: the simulator's overall limit is a sliding one-second window (the 31st message
+    in any second gets a 429) rather than a token bucket.
+    """
     folder = work / name
     if folder.exists():
         shutil.rmtree(folder)
@@ -151,7 +160,7 @@ async def new_run(
     shutil.copy(org.pristine, database)
     sim = FakeTelegram(
         token=TOKEN,
-        flood_limits=FloodLimits() if flood else None,
+        flood_limits=FloodLimits(strict=strict) if flood else None,
         latency=latency,
         max_poll_timeout=10,
     )

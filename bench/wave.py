@@ -15,15 +15,20 @@ from bench.scenario import NOTICE_MARK, Org, Run, finish, new_run, rate
 TELEGRAM_RATE = 30
 
 
-async def wave(work: Path, org: Org, *, limits: bool) -> dict[str, Any]:
-    """Start the bot on a fresh copy and wait until the whole wave is out."""
+async def wave(work: Path, org: Org, *, limits: bool, strict: bool = False) -> dict[str, Any]:
+    """Start the bot on a fresh copy and wait until the whole wave is out.
+
+    `strict`: Telegram's limit as a sliding one-second window rather than a token bucket.
+    """
     size = len(org.members)
+    mode = ("strict" if strict else "limits") if limits else "open"
     run = await new_run(
         work,
-        f"wave-{size}-{'limits' if limits else 'open'}",
+        f"wave-{size}-{mode}",
         org,
         flood=limits,
         max_rate=TELEGRAM_RATE if limits else 0,
+        strict=strict,
     )
     try:
         started = time.monotonic()

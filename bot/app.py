@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import handlers
@@ -28,6 +28,7 @@ from bot.channels.telegram.inbox import (
     forget_old,
     replay,
 )
+from bot.channels.telegram.pacing import PacedLimiter
 from bot.channels.telegram.sender import CHANNEL, TelegramSender
 from bot.channels.zalo.adapter import CHANNEL as ZALO
 from bot.channels.zalo.channel import ZaloChannel
@@ -86,12 +87,11 @@ def build_application(
     return app
 
 
-def _pacing(per_second: int) -> AIORateLimiter:
-    """Messages evenly spaced (one every 1/30 s), not bursts of 30 then a wait: a burst that
-    reaches Telegram a little bunched up earns a 429 and a second's pause for everything."""
-    if per_second == 0:
-        return AIORateLimiter(overall_max_rate=0, max_retries=5)
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second, max_retries=5)
+def _pacing(per_second: int) -> PacedLimiter:
+    """Messages evenly spaced a little under the limit, not bursts of 30 then a wait (a burst
+    that reaches Telegram bunched up earns a 429 and a second's pause for everything); slower
+    after a 429, then faster again. 0 turns pacing off (a local Bot API server)."""
+    return PacedLimiter(per_second, max_retries=5)
 
 
 async def _post_init(app: ChiboApp) -> None:
@@ -159,7 +159,14 @@ class Runtime:
         self, core: Core, senders: Mapping[str, Sender], *, worker: Worker | None = None
     ) -> None:
         self.core = core
-        self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
+        self.engine = Engine(
+            core.db,
+            core.rules,
+            senders,
+            renderer(core),
+            core.clock,
+            rollup_past=core.config.digest.per_meeting_max_cells,
+        )
         core.wake = self.engine.wake
         # This process among any others on the database; with SQLite it is alone.
         postgresql = getattr(core.db, "dialect", "sqlite") == "postgresql"

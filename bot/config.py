@@ -107,6 +107,9 @@ class DigestConfig:
     """[digest]: when cadres get the monthly digest, and when per-meeting digests roll up."""
 
     monthly_day: int = 10
+    # A cadre following more cells than this gets one daily roll-up instead of one digest
+    # per meeting.
+    per_meeting_max_cells: int = 10
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,13 @@ def _check(config: Config) -> None:
     if not 1 <= config.storage.keep_months <= 120:
         raise ConfigError(
             N_("{key} phải từ {low} đến {high}"), key="storage.keep_months", low=1, high=120
+        )
+    if not 0 <= config.digest.per_meeting_max_cells <= 100_000:
+        raise ConfigError(
+            N_("{key} phải từ {low} đến {high}"),
+            key="digest.per_meeting_max_cells",
+            low=0,
+            high=100_000,
         )
     if not 1 <= config.digest.monthly_day <= 28:
         raise ConfigError(

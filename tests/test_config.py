@@ -58,6 +58,7 @@ def test_committed_example_is_the_defaults(tmp_path: Path) -> None:
         ("[time]\nquiet_hours = ['21:30']\n", "time.quiet_hours"),
         ("[reminders]\nbefore = ['3 days']\n", "reminders.before[0]"),
         ("[digest]\nmonthly_day = true\n", "digest.monthly_day"),
+        ("[digest]\nper_meeting_max_cells = -1\n", "digest.per_meeting_max_cells"),
         ("[storage]\nkeep_months = 0\n", "storage.keep_months"),
         ("[bot]\napi_base_url = 'ftp://x'\n", "bot.api_base_url"),
         ("[zalo]\nenabled = 'yes'\n", "zalo.enabled"),

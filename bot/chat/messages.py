@@ -19,7 +19,13 @@ from bot.views.digest import (
     monthly_caption,
     monthly_digest,
 )
-from bot.views.meetings import answer_choices, notice_text
+from bot.views.meetings import (
+    FollowedMeeting,
+    answer_choices,
+    cadre_day_texts,
+    notice_text,
+    rollup_texts,
+)
 from bot.views.petitions import petition_message
 from bot.views.reply import File, Reply
 from bot.views.reports import rendered
@@ -38,9 +44,24 @@ def renderer(core: Core) -> Render:
             return [Reply(await _monthly_text(core, t, delivery))]
         if purpose is Purpose.MONTHLY_CHART:
             return [await _monthly_chart(core, t, delivery)]
+        if purpose is Purpose.NOTICE and delivery.is_cadre:
+            return [Reply(text) for text in _cadre_day(t, delivery, core)]
+        if delivery.bundle:  # a cadre's roll-up of the day's digests and flags
+            items = [meeting_message(t, d, core).text for d in (delivery, *delivery.bundle)]
+            return [Reply(text) for text in rollup_texts(t, delivery.person, items)]
         return [meeting_message(t, delivery, core)]
 
     return render
+
+
+def _cadre_day(t: Translator, delivery: Delivery, core: Core) -> list[str]:
+    """A cadre's one notice of the day, listing every followed cell's meeting falling due."""
+    items: dict[int, FollowedMeeting] = {}
+    for each in (delivery, *delivery.bundle):
+        assert each.meeting is not None
+        assert each.unit is not None
+        items.setdefault(each.meeting.id, FollowedMeeting(each.meeting, each.unit, each.parent))
+    return cadre_day_texts(t, delivery.person, list(items.values()), core.rules.tz)
 
 
 def meeting_message(t: Translator, delivery: Delivery, core: Core) -> Reply:

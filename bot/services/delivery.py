@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,6 +83,68 @@ class Sender(Protocol):
 Render = Callable[[Delivery], Awaitable[list[Reply]]]
 
 
+class Pacer:
+    """Paces a channel's sends a little under its allowed rate, and adapts to flood waits.
+
+    At most `rate` sends (rounded down) leave in any one second, counted when each really
+    leaves, so a pause of the event loop cannot bunch them up; and never two much closer than
+    an even step. A flood wait (429) holds every send for the time asked and lowers the rate
+    by a tenth; each send that goes through brings it back a little, up to the ceiling. One
+    pacer per channel, shared by all that sends on it (the Telegram rate limiter, Zalo's sender).
+    """
+
+    UNDER = 0.97  # the share of the allowed rate aimed at: jitter on the way uses the rest
+    SLOWER = 0.9  # the rate after a flood wait, as a share of the rate before
+    FLOOR = 0.5  # never slower than this share of the allowed rate
+    RECOVER = 600  # sends without a flood wait to climb from the floor back to the ceiling
+    WINDOW = 1.0  # seconds: the platforms count their limits per second
+    STEP = 0.95  # the closest two sends may be, as a share of an even step (some catch-up)
+
+    def __init__(self, per_second: float) -> None:
+        self.ceiling = per_second * self.UNDER
+        self.rate = self.ceiling
+        self.floods = 0
+        self._left: deque[float] = deque()  # loop times of the sends of the last window
+        self._held = 0.0  # loop time a flood wait ends
+        self._lock = asyncio.Lock()
+
+    async def turn(self) -> None:
+        """Wait until this send may leave (at once when pacing is off)."""
+        if self.ceiling <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._lock:  # first come, first served
+            while True:
+                now = loop.time()
+                left = self._left
+                while left and left[0] <= now - self.WINDOW:
+                    left.popleft()
+                most = max(1, int(self.rate))
+                at = self._held
+                if left:
+                    at = max(at, left[-1] + self.STEP / self.rate)
+                if len(left) >= most:
+                    at = max(at, left[-most] + self.WINDOW)
+                if at <= now:
+                    left.append(now)
+                    return
+                await asyncio.sleep(at - now)
+
+    def flooded(self, seconds: float) -> None:
+        """The platform asked to wait: hold every send that long, then go on more slowly."""
+        self.floods += 1
+        if self.ceiling <= 0:
+            return
+        now = asyncio.get_running_loop().time()
+        self._held = max(self._held, now + seconds)
+        self.rate = max(self.ceiling * self.FLOOR / self.UNDER, self.rate * self.SLOWER)
+
+    def went(self) -> None:
+        """A send went through: the rate climbs back towards the ceiling."""
+        if self.ceiling > 0:
+            self.rate = min(self.ceiling, self.rate + self.ceiling / self.RECOVER)
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait before trying a message again after a passing failure."""
     return timedelta(seconds=min(600, 5 * 2 ** min(attempts, 7)))
@@ -97,8 +160,11 @@ class Engine:
         senders: Mapping[str, Sender],
         render: Render,
         clock: Callable[[], datetime],
+        *,
+        rollup_past: int | None = None,
     ) -> None:
         self.db = db
+        self.rollup_past = rollup_past  # cadres following more cells get a daily roll-up
         self.rules = rules
         self.senders = dict(senders)
         self.render = render
@@ -174,7 +240,13 @@ class Engine:
                 del recent[person]
             return asyncio.ensure_future(
                 outbox.claim(
-                    self.db, self.clock(), BATCH, self.rules.tz, busy=set(recent), by=self.claimer
+                    self.db,
+                    self.clock(),
+                    BATCH,
+                    self.rules.tz,
+                    busy=set(recent),
+                    rollup_past=self.rollup_past,
+                    by=self.claimer,
                 )
             )
 
@@ -182,12 +254,25 @@ class Engine:
         # for the database; nobody told a moment ago is in it.
         claiming = claim_next()
         sent_log = outbox.SentLog(self.db)
+        # Sends under way: the next batch starts while the last ones of this batch are still
+        # on the wire, so the pace never stops for the slowest answer of a batch.
+        flying: set[asyncio.Task[int]] = set()
+
+        async def land(until: int) -> int:
+            nonlocal flying
+            count = 0
+            while len(flying) > until:
+                done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+                count += sum(task.result() for task in done)
+            return count
+
         try:
             while True:
                 if not self.sends():
                     break  # another process took the sending over (this one had stalled)
                 batch = await claiming
                 if not batch:
+                    total += await land(0)
                     # A batch can come back empty because every row in it needed not go
                     # (closed in the claim): look again while anything is due.
                     if not await outbox.any_due(self.db, self.clock()):
@@ -198,13 +283,18 @@ class Engine:
                     continue
                 recent.update(dict.fromkeys((d.person.id for d in batch), loop.time()))
                 claiming = claim_next()
-                results = await asyncio.gather(*(self._send(d, sent_log) for d in batch))
-                total += sum(results)
+                flying |= {asyncio.create_task(self._send(d, sent_log)) for d in batch}
+                total += await land(BATCH // 2)
+            total += await land(0)
         finally:
+            for task in flying:
+                task.cancel()
+            if flying:
+                await asyncio.wait(flying)
             await sent_log.flush()
             left = [] if claiming.cancelled() else await claiming
             if left:  # only when sending failed outright: the claimed batch waits its turn
-                await outbox.release(self.db, [d.notice.id for d in left])
+                await outbox.release(self.db, [i for d in left for i in d.notice_ids])
         return total
 
     async def _send(self, delivery: Delivery, sent_log: outbox.SentLog) -> int:
@@ -213,6 +303,8 @@ class Engine:
         sender = self.senders.get(channel)
         if sender is None:
             # A channel not running in this process: the message waits for it.
+            if delivery.bundle:
+                await outbox.release(self.db, [d.notice.id for d in delivery.bundle])
             await outbox.retry_later(
                 self.db, notice.id, self.clock() + backoff(notice.attempts), "no sender"
             )
@@ -221,9 +313,13 @@ class Engine:
         replies = await self.render(delivery)
         result = await sender.send(delivery.account.external_id, replies)
         now = self.clock()
+        if not isinstance(result, Sent) and delivery.bundle:
+            # The rows that went inside this message wait with it (the first row leads).
+            await outbox.release(self.db, [d.notice.id for d in delivery.bundle])
         match result:
             case Sent(message_id):
-                sent_log.note(notice.id, message_id, channel, now)
+                for notice_id in delivery.notice_ids:
+                    sent_log.note(notice_id, message_id, channel, now)
                 return 1
             case RetryAfter(seconds):
                 self._hold(channel, seconds)

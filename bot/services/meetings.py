@@ -72,6 +72,7 @@ async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Mee
     member back from exemption) get their notices; rows already there are left as they are.
     """
     created = []
+    planned: list[tuple[Meeting, set[int]]] = []  # with the people told of it already
     # One small unit of work per meeting and per cell: at province scale (thousands of cells)
     # one big transaction would keep every answer and notice waiting for half a minute.
     async with db.transaction() as conn:
@@ -87,7 +88,8 @@ async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Mee
             ):
                 continue  # changed meanwhile; the change planned its own notices
             told = await meetings.told(conn, meeting.id)
-            await _plan(conn, meeting, rules, now, already_told=told)
+            await _plan(conn, meeting, rules, now, already_told=told, cadres=False)
+            planned.append((meeting, told))
     for cell in cells:
         async with db.transaction() as conn:
             own = await meetings.slot(conn, cell.id)
@@ -104,9 +106,42 @@ async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Mee
                 place=(own or rules.default_slot).place,
                 now=now,
             )
-            await _plan(conn, meeting, rules, now, already_told=set())
+            await _plan(conn, meeting, rules, now, already_told=set(), cadres=False)
             created.append(meeting)
+            planned.append((meeting, set()))
+    await _plan_cadres(db, planned, rules, now)
     return created
+
+
+# Meetings whose cadres are looked up in one unit of work (reads only; kept short).
+_CADRE_LOOKUPS = 200
+
+
+async def _plan_cadres(
+    db: Database, planned: list[tuple[Meeting, set[int]]], rules: Rules, now: datetime
+) -> None:
+    """The cadres' notices of a planning run, each cadre's in one unit of work, after the cells'.
+
+    A cadre's notices due the same day go out in one message, made of the rows there when the
+    first is sent. Written cell by cell beside the members', the engine (already sending while
+    the planner runs) would send the first cells in one message and the rest in another.
+    """
+    following: dict[int, list[tuple[Meeting, set[int]]]] = {}
+    for start in range(0, len(planned), _CADRE_LOOKUPS):
+        async with db.transaction() as conn:
+            for meeting, told in planned[start : start + _CADRE_LOOKUPS]:
+                if meeting.kind is MeetingKind.COMMITTEE:
+                    continue
+                for cadre in await people.cadres_following(conn, meeting.unit_id):
+                    following.setdefault(cadre.id, []).append((meeting, told))
+    for cadre_id, theirs in following.items():
+        # A meeting moved or cancelled meanwhile has its cadres told by the change; a row
+        # written here for the old revision is closed unsent by the engine.
+        async with db.transaction() as conn:
+            for meeting, told in theirs:
+                await meetings.add_notices(
+                    conn, meeting, _notice_rows(meeting, [cadre_id], rules, now, told)
+                )
 
 
 async def _plan(
@@ -116,30 +151,39 @@ async def _plan(
     now: datetime,
     *,
     already_told: set[int],
+    cadres: bool = True,
 ) -> None:
-    """Write the meeting's notices and nudge for everyone concerned into the outbox.
-
-    People already told about an earlier revision get a separate message about the change,
-    so a notice folded into "now" would only repeat it.
-    """
+    """Write the meeting's notices and nudge for everyone concerned into the outbox (for its
+    cadres too, unless the caller writes theirs later)."""
     members = await people.in_unit(conn, meeting.unit_id)
     invitees = invited_people(meeting.kind, members)
-    cadres = (
-        []
-        if meeting.kind is MeetingKind.COMMITTEE
-        else await people.cadres_following(conn, meeting.unit_id)
+    followers = (
+        await people.cadres_following(conn, meeting.unit_id)
+        if cadres and meeting.kind is not MeetingKind.COMMITTEE
+        else []
     )
-    planned = plan_notices(meeting.starts_at, rules.offsets, now, rules.quiet, rules.tz)
-    rows = [
-        NewNotice(person.id, Purpose.NOTICE, int(n.offset.total_seconds() // 60), n.due_at)
-        for person in [*invitees, *cadres]
-        for n in planned
-        if not (n.folded and person.id in already_told)
-    ]
+    rows = _notice_rows(meeting, [p.id for p in [*invitees, *followers]], rules, now, already_told)
     nudge = nudge_time(meeting.starts_at, rules.offsets, now, rules.quiet, rules.tz)
     if nudge is not None:
         rows += [NewNotice(p.id, Purpose.NUDGE, 0, nudge) for p in invitees]
     await meetings.add_notices(conn, meeting, rows)
+
+
+def _notice_rows(
+    meeting: Meeting, person_ids: list[int], rules: Rules, now: datetime, already_told: set[int]
+) -> list[NewNotice]:
+    """The notice and reminders due for each person.
+
+    People already told about an earlier revision get a separate message about the change,
+    so a notice folded into "now" would only repeat it.
+    """
+    planned = plan_notices(meeting.starts_at, rules.offsets, now, rules.quiet, rules.tz)
+    return [
+        NewNotice(person_id, Purpose.NOTICE, int(n.offset.total_seconds() // 60), n.due_at)
+        for person_id in person_ids
+        for n in planned
+        if not (n.folded and person_id in already_told)
+    ]
 
 
 async def _tell(

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -95,6 +96,13 @@ class Delivery:
     flag: tuple[str, dict[str, str], str] | None = None  # kind, params, the member's name
     report: CellReport | None = None  # for a per-meeting digest
     petition: PetitionNews | None = None
+    # A cadre's other notices of the day, about other cells, sent in this one message.
+    bundle: tuple[Delivery, ...] = ()
+
+    @property
+    def notice_ids(self) -> list[int]:
+        """The outbox rows this message stands for."""
+        return [self.notice.id, *(d.notice.id for d in self.bundle)]
 
     @property
     def is_cadre(self) -> bool:
@@ -147,6 +155,11 @@ async def next_due(db: Database) -> datetime | None:
         return await outbox.next_due(conn)
 
 
+# A cadre following many cells gets the day's per-meeting digests and flags at this local
+# hour, in one message (before the quiet hours begin).
+ROLLUP_AT = time(20, 0)
+
+
 async def claim(
     db: Database,
     now: datetime,
@@ -154,12 +167,14 @@ async def claim(
     tz: ZoneInfo,
     *,
     busy: set[int] | None = None,
+    rollup_past: int | None = None,
     by: str = "",
 ) -> list[Delivery]:
     """Claim due notices for the process `by`; ones that need not go are closed, not returned.
 
     At most one notice per person per batch, and none for the people sent one a moment ago
-    (`busy`), so nobody gets two messages in the same second; theirs keep their place.
+    (`busy`), so nobody gets two messages in the same second; theirs keep their place. A
+    cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
     postgresql = getattr(db, "dialect", "sqlite") == "postgresql"
@@ -167,17 +182,122 @@ async def claim(
     async with db.transaction() as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()
+        taken: set[int] = set()  # rows that go inside a cadre's message of the day
         cache = await _Cache.load(conn, batch)
+        many: dict[int, bool] = {}  # cadre → follows more than rollup_past cells
         for notice in batch:
+            if notice.id in taken:
+                continue
             delivery, skip = await _load(conn, cache, notice, now, tz)
             if delivery is None:
                 await outbox.finish(conn, notice.id, NoticeState.SKIPPED, now=now, error=skip)
             elif notice.person_id in seen:
                 await outbox.unclaim(conn, notice.id)
             else:
+                if delivery.is_cadre and notice.purpose is Purpose.NOTICE:
+                    delivery = await _cadre_day(conn, cache, delivery, batch, now, tz, by)
+                    taken.update(delivery.notice_ids)
+                elif (
+                    rollup_past is not None
+                    and delivery.is_cadre
+                    and notice.purpose in _ROLLED_UP
+                    and await _follows_many(conn, many, notice.person_id, rollup_past)
+                ):
+                    rollup = rollup_time(notice.due_at, tz)
+                    if now < rollup:
+                        await outbox.defer(conn, notice.id, rollup)
+                        continue
+                    delivery = await _rollup(conn, cache, delivery, batch, now, tz, by)
+                    taken.update(delivery.notice_ids)
                 seen.add(notice.person_id)
                 deliveries.append(delivery)
     return deliveries
+
+
+_ROLLED_UP = (Purpose.DIGEST, Purpose.FLAG)
+
+
+def rollup_time(due_at: datetime, tz: ZoneInfo) -> datetime:
+    """The roll-up a message due at `due_at` goes in: that day's, or the next day's when it
+    falls due after that day's went (a flag of the evening's meeting, past 20:00)."""
+    local = due_at.astimezone(tz)
+    day = local.date() if local.time() <= ROLLUP_AT else local.date() + timedelta(days=1)
+    return datetime.combine(day, ROLLUP_AT, tz)
+
+
+async def _follows_many(
+    conn: aiosqlite.Connection, known: dict[int, bool], person_id: int, past: int
+) -> bool:
+    if person_id not in known:
+        assigned = await people.followed_units(conn, person_id)
+        cells = await units.cells_under(conn, [u.id for u in assigned])
+        known[person_id] = len(cells) > past
+    return known[person_id]
+
+
+async def _rollup(
+    conn: aiosqlite.Connection,
+    cache: _Cache,
+    delivery: Delivery,
+    batch: list[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+    by: str,
+) -> Delivery:
+    """The day's per-meeting digests and flags of a cadre following many cells, together."""
+    person = delivery.person
+    mates = [n.id for n in batch if n.person_id == person.id and n.id != delivery.notice.id]
+    rows = await outbox.of_person_due(
+        conn, person.id, _ROLLED_UP, now, besides=delivery.notice.id, claimed=mates
+    )
+    bundle: list[Delivery] = []
+    for row in rows:
+        other, skip = await _load(conn, cache, row, now, tz)
+        if other is None:
+            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
+        elif other.is_cadre:
+            bundle.append(other)
+    return dataclasses.replace(delivery, bundle=await _take(conn, bundle, mates, by))
+
+
+async def _cadre_day(
+    conn: aiosqlite.Connection,
+    cache: _Cache,
+    delivery: Delivery,
+    batch: list[Notice],
+    now: datetime,
+    tz: ZoneInfo,
+    by: str,
+) -> Delivery:
+    """A cadre's notices due today about the cells they follow go in one message.
+
+    A cadre following ten (or 7,000) cells would otherwise get a notice per cell and per
+    reminder; each row stays in the outbox, sent with this one, as the record of the notice.
+    """
+    person = delivery.person
+    tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    mates = [n.id for n in batch if n.person_id == person.id and n.id != delivery.notice.id]
+    rows = await outbox.cadre_day(
+        conn, person.id, tomorrow, besides=delivery.notice.id, claimed=mates
+    )
+    bundle: list[Delivery] = []
+    for row in rows:
+        other, skip = await _load(conn, cache, row, now, tz)
+        if other is None:
+            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
+        elif other.is_cadre:
+            bundle.append(other)
+    return dataclasses.replace(delivery, bundle=await _take(conn, bundle, mates, by))
+
+
+async def _take(
+    conn: aiosqlite.Connection, bundle: list[Delivery], mates: list[int], by: str
+) -> tuple[Delivery, ...]:
+    """Claim the rows going inside a message; those another process claimed first stay out."""
+    taken = await outbox.take(
+        conn, [d.notice.id for d in bundle if d.notice.id not in mates], by=by
+    )
+    return tuple(d for d in bundle if d.notice.id in taken or d.notice.id in mates)
 
 
 class _Cache:

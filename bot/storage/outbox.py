@@ -210,3 +210,70 @@ async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
         (cutoff, cutoff),
     )
     return cur.rowcount
+
+
+async def cadre_day(
+    conn: aiosqlite.Connection,
+    person_id: int,
+    before: datetime,
+    *,
+    besides: int,
+    claimed: Sequence[int] = (),
+) -> list[Notice]:
+    """A person's other notices about meetings due before `before`: waiting, or among
+    `claimed` (this batch's)."""
+    marks = ", ".join("?" for _ in claimed) or "NULL"
+    async with conn.execute(
+        _NOTICE + " WHERE person_id = ? AND purpose = 'notice' AND meeting_id IS NOT NULL "
+        f"AND due_at < ? AND id != ? AND (state = 'pending' OR id IN ({marks})) "
+        "ORDER BY due_at, id",
+        (person_id, ts(before), besides, *claimed),
+    ) as cur:
+        return [_notice(row) for row in await cur.fetchall()]
+
+
+async def take(conn: aiosqlite.Connection, notice_ids: Sequence[int], *, by: str = "") -> set[int]:
+    """Claim waiting notices that go out inside another message, for the process `by`.
+
+    The ids it took: with several processes, another may have claimed one a moment before.
+    """
+    taken: set[int] = set()
+    for notice_id in notice_ids:
+        cur = await conn.execute(
+            "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
+            "WHERE id = ? AND state = 'pending'",
+            (by or None, notice_id),
+        )
+        if cur.rowcount > 0:
+            taken.add(notice_id)
+    return taken
+
+
+async def of_person_due(
+    conn: aiosqlite.Connection,
+    person_id: int,
+    purposes: Sequence[Purpose],
+    now: datetime,
+    *,
+    besides: int,
+    claimed: Sequence[int] = (),
+) -> list[Notice]:
+    """A person's other messages of these purposes due by `now`: waiting, or among
+    `claimed` (this batch's)."""
+    kinds = ", ".join("?" for _ in purposes)
+    marks = ", ".join("?" for _ in claimed) or "NULL"
+    async with conn.execute(
+        _NOTICE + f" WHERE person_id = ? AND purpose IN ({kinds}) AND due_at <= ? AND id != ? "
+        f"AND (state = 'pending' OR id IN ({marks})) ORDER BY due_at, id",
+        (person_id, *(p.value for p in purposes), ts(now), besides, *claimed),
+    ) as cur:
+        return [_notice(row) for row in await cur.fetchall()]
+
+
+async def defer(conn: aiosqlite.Connection, notice_id: int, until: datetime) -> None:
+    """A claimed notice back to the queue, due later; the claim was not a try."""
+    await conn.execute(
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1, due_at = ?, "
+        "claimed_by = NULL WHERE id = ? AND state = 'sending'",
+        (ts(until), notice_id),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -451,3 +453,98 @@ def my_record_text(
     if not rows_:
         lines.append(t._("Chưa có buổi sinh hoạt nào trong năm nay."))
     return "\n".join(lines)
+
+
+# Past this many cells, a cadre's list of the day is grouped by commune.
+GROUP_PAST = 10
+
+
+@dataclass(frozen=True)
+class FollowedMeeting:
+    """One meeting in a cadre's list of the day: the meeting, its cell, the cell's commune."""
+
+    meeting: Meeting
+    unit: Unit
+    parent: Unit | None
+
+
+def cadre_day_texts(
+    t: Translator, person: Person, items: Sequence[FollowedMeeting], tz: ZoneInfo
+) -> list[str]:
+    """A cadre's one message of the day: the meetings of the cells they follow falling due,
+    grouped by commune past ten cells; split in parts that fit one message each."""
+    ordered = sorted(items, key=lambda i: (i.meeting.starts_at, i.unit.name))
+    head = [
+        t._("📢 THÔNG BÁO SINH HOẠT CÁC CHI BỘ ĐỒNG CHÍ PHỤ TRÁCH"),
+        t._("Kính gửi đồng chí {name},").format(name=person.full_name),
+        t.ngettext(
+            "{count} chi bộ đồng chí phụ trách sắp sinh hoạt:",
+            "{count} chi bộ đồng chí phụ trách sắp sinh hoạt:",
+            len(ordered),
+        ).format(count=t.number(len(ordered))),
+    ]
+
+    def line(item: FollowedMeeting) -> str:
+        local = item.meeting.starts_at.astimezone(tz)
+        return t._("• {title}: {time}, {date}, {place}").format(
+            title=meeting_title(t, item.meeting, item.unit),
+            time=t.time(local),
+            date=t.date(local.date()),
+            place=item.meeting.place,
+        )
+
+    body: list[str] = []
+    if len(ordered) > GROUP_PAST:
+        communes: dict[str, list[FollowedMeeting]] = {}
+        for item in ordered:
+            communes.setdefault(item.parent.name if item.parent else "", []).append(item)
+        for commune, group in sorted(communes.items()):
+            body.append("")
+            body.append(
+                t.ngettext(
+                    "{commune} ({count} chi bộ):", "{commune} ({count} chi bộ):", len(group)
+                ).format(commune=commune, count=t.number(len(group)))
+            )
+            body += [line(item) for item in group]
+    else:
+        body += [line(item) for item in ordered]
+    foot = ["", t._("Thông báo để đồng chí cấp ủy viên phụ trách nắm; không cần trả lời.")]
+    return _parts([*head, *body, *foot])
+
+
+def rollup_texts(t: Translator, person: Person, items: Sequence[str]) -> list[str]:
+    """A cadre's one roll-up of the day: the per-meeting digests and flags of their cells."""
+    head = [
+        t._("🗂 TỔNG HỢP TRONG NGÀY"),
+        t._("Kính gửi đồng chí {name},").format(name=person.full_name),
+        t.ngettext(
+            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
+            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
+            len(items),
+        ).format(count=t.number(len(items))),
+    ]
+    lines = list(head)
+    for item in items:
+        lines += ["", *item.split("\n")]
+    return _parts(lines)
+
+
+# Telegram takes 4,096 characters a message and Zalo 2,000: parts stay under both.
+PART_CHARS = 1900
+
+
+def _parts(lines: list[str]) -> list[str]:
+    """Lines joined into parts of at most PART_CHARS characters, never cutting a line."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for text in lines:
+        text = text[:PART_CHARS]
+        if current and size + len(text) + 1 > PART_CHARS:
+            parts.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(text)
+        size += len(text) + 1
+    if current:
+        parts.append("\n".join(current).strip("\n"))
+    return parts

@@ -122,12 +122,17 @@ class ApiError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FloodLimits:
-    """Token-bucket flood control like Telegram's; a burst of None means the per-second rate."""
+    """Token-bucket flood control like Telegram's; a burst of None means the per-second rate.
+
+    `strict` counts the overall limit in a sliding one-second window instead: the 31st message
+    within any second gets a 429, however evenly the 30 before it were spread over the bucket.
+    """
 
     overall_per_second: float = 30
     per_chat_per_second: float = 1
     overall_burst: int | None = None
     per_chat_burst: int | None = None
+    strict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +246,7 @@ class FakeTelegram:
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._failures: list[ScriptedFailure] = []
         self._overall_bucket: _Bucket | None = None
+        self._window: deque[float] = deque()  # overall sends of the last second (strict)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._last_bot_activity = 0.0
         self._bot_activity = asyncio.Event()
@@ -709,6 +715,12 @@ class FakeTelegram:
         overall = self._overall_bucket
         _refill(overall, limits.overall_per_second, overall_cap, now)
         wait = 0.0 if overall.tokens >= 1 else (1 - overall.tokens) / limits.overall_per_second
+        window = self._window
+        if limits.strict:
+            while window and window[0] <= now - 1:
+                window.popleft()
+            if len(window) >= limits.overall_per_second:
+                wait = max(wait, window[0] + 1 - now)
         chat = _as_int(chat_id)
         bucket: _Bucket | None = None
         if chat is not None:
@@ -722,6 +734,8 @@ class FakeTelegram:
         if wait > 0:
             return wait
         overall.tokens -= 1
+        if limits.strict:
+            window.append(now)
         if bucket is not None:
             bucket.tokens -= 1
         return 0.0
