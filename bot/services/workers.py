@@ -102,6 +102,7 @@ class Worker:
         self._duty_lock = asyncio.Lock()
         self._ending = False
         self._task: asyncio.Task[None] | None = None
+        self._quiet = asyncio.Event()
 
     def on_dead(self, hand_on: HandOn) -> None:
         """Hand on a dead process's work with `hand_on` (called with the dead ids)."""
@@ -123,7 +124,8 @@ class Worker:
             await workers.register(conn, self.id, self._host, os.getpid(), now)
         await self.bury(now, starting=True)
         if heartbeat:
-            self._task = asyncio.create_task(self._beat(), name="chibo-heartbeat")
+            self._quiet = asyncio.Event()
+            self._task = asyncio.create_task(self._beat(self._quiet), name="chibo-heartbeat")
 
     async def stop(self) -> None:
         """End the duties, stop the heartbeat and leave: the leases go to whoever asks next."""
@@ -142,9 +144,9 @@ class Worker:
     async def stop_beating(self) -> None:
         """Stop the heartbeat; without `leave` the others take this process for dead."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Not cancelled: a heartbeat cut inside a unit of work could leave it open.
+            self._quiet.set()
+            await self._task
             self._task = None
 
     async def leave(self) -> None:
@@ -257,9 +259,12 @@ class Worker:
         except Exception:
             log.exception("the work of lease %s did not stop cleanly", duty.name)
 
-    async def _beat(self) -> None:
+    async def _beat(self, quiet: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.timing.heartbeat.total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(quiet.wait(), self.timing.heartbeat.total_seconds())
+            if quiet.is_set():
+                return
             try:
                 await self.beat()
             except Exception:
