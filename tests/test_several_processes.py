@@ -174,6 +174,9 @@ async def test_a_dead_process_s_webhook_updates_are_answered_by_a_live_one(
         binh = await zlinked(zsim, zcodes, "Trần Thị Bình")
         zsim.webhook_url = hooks[1]
         mai = await zlinked(zsim, zcodes, "Lê Thị Mai")
+        before = {"binh": len(binh.messages), "mai": len(mai.messages)}
+        await _die(first)
+        # Its last act: a message stored, never handled.
         update = binh.text_update("/lichhop")
         async with first.core.db.transaction() as conn:
             await store.keep(
@@ -184,8 +187,6 @@ async def test_a_dead_process_s_webhook_updates_are_answered_by_a_live_one(
                 zclock.now(),
                 first.runtime.worker.id,
             )
-        await _die(first)
-        before = {"binh": len(binh.messages), "mai": len(mai.messages)}
         await _until(lambda: len(binh.messages) > before["binh"])
         await mai.send("/lichhop")
         await zsim.wait_quiet(settle=1)
