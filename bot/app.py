@@ -39,15 +39,14 @@ from bot.domain.invites import deep_link
 from bot.i18n import Catalogs
 from bot.services import outbox, planner
 from bot.services.delivery import Engine, Sender
-from bot.services.workers import Timing, Worker
+from bot.services.workers import PLAN, Timing, Worker
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
 PLANNER_EVERY = timedelta(hours=6)
-# The leases: one process plans (and does the other periodic work); one polls Telegram.
-PLAN = "plan"
+# The lease of polling Telegram: one process polls.
 POLL_TELEGRAM = "poll:telegram"
 
 

@@ -12,13 +12,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from bot.app import PLAN, POLL_TELEGRAM, Channels, running_channels
+from bot.app import POLL_TELEGRAM, Channels, running_channels
 from bot.channels.zalo import store
 from bot.channels.zalo.channel import POLL as POLL_ZALO
 from bot.channels.zalo.receiver import secret_path_for
 from bot.channels.zalo.updates import update_key
 from bot.config import Config
-from bot.services.workers import Timing
+from bot.services.workers import PLAN, Timing
 from bot.storage import inbox
 from chibo_devtools.telegram import FakeTelegram
 from chibo_devtools.zalo import FakeZalo

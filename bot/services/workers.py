@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT = timedelta(seconds=2)
 DEAD_AFTER = timedelta(seconds=15)
 LEASE = timedelta(seconds=10)
+# The lease of the periodic work (the planner, forgetting old updates): one process does it.
+PLAN = "plan"
 
 # Called inside the unit of work that forgets dead processes, with their ids.
 HandOn = Callable[[aiosqlite.Connection, list[str]], Awaitable[None]]

@@ -40,7 +40,7 @@ from bot.channels.zalo.render import FILES_PATH, Out, Pacer
 from bot.channels.zalo.updates import UnsupportedUpdate, ZaloMessage, parse_update, update_key
 from bot.chat.turn import Core
 from bot.services import delivery
-from bot.services.workers import Worker
+from bot.services.workers import PLAN, Worker
 from bot.storage import accounts, applied, people
 from bot.views.reply import Reply
 
@@ -50,9 +50,8 @@ log = logging.getLogger(__name__)
 KEEP_HANDLED = timedelta(days=7)
 FORGET_EVERY = timedelta(hours=6)
 MAX_AT_ONCE = 64
-# The leases: one process long-polls Zalo; the planner's holder forgets old updates.
+# The lease of long polling Zalo: one process polls.
 POLL = "poll:zalo"
-PLAN = "plan"
 
 
 class ZaloSender:
@@ -158,7 +157,10 @@ class ZaloChannel:
 
     async def _hand_on(self, conn: aiosqlite.Connection, dead: list[str]) -> None:
         """The updates dead processes took but never handled are this process's now."""
-        given = await store.hand_on(conn, dead, self.worker.id)
+        others = [worker_id for worker_id in dead if worker_id != self.worker.id]
+        if not others:  # this process stopping: its leftovers go to whoever looks next
+            return
+        given = await store.hand_on(conn, others, self.worker.id)
         if given:
             log.warning("%d Zalo updates of a stopped process are handled here", given)
 
