@@ -126,12 +126,13 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
 async def snapshot(db: Database) -> Snapshot:
-    """Every stored row, table by table (the inbox of raw updates aside)."""
+    """Every stored row, table by table (the inbox of raw updates, and the processes' own
+    bookkeeping of heartbeats and leases, aside)."""
     found: Snapshot = {}
     async with db.transaction() as conn:
         tables = await conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' AND name <> 'inbox' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT IN ('inbox', 'workers', 'leases') ORDER BY name"
         )
         for (name,) in tables:
             rows = await conn.execute_fetchall(f'SELECT * FROM "{name}"')
