@@ -6,8 +6,8 @@ updates again. So `InboxBot.get_updates` writes every fetched update to the `inb
 returning it (the confirmation can only follow), `ChiboApplication.process_update` marks it
 handled afterwards, and when a process takes the lease of polling (at start-up, when it runs
 alone) `replay` puts back in the queue whatever was fetched but not handled, by it or by a
-process that died. An update Telegram sends again after a restart is handled once: a copy already handled
-is skipped.
+process that died. An update Telegram sends again after a restart is handled once: a copy
+already handled is skipped.
 """
 
 from __future__ import annotations
