@@ -176,7 +176,7 @@ class Runtime:
     """What runs beside the channels: the delivery engine and the planner."""
 
     def __init__(
-        self, core: Core, senders: Mapping[str, Sender], worker: Worker | None = None
+        self, core: Core, senders: Mapping[str, Sender], *, worker: Worker | None = None
     ) -> None:
         self.core = core
         self.engine = Engine(core.db, core.rules, senders, renderer(core), core.clock)
@@ -184,23 +184,29 @@ class Runtime:
         # This process among any others on the database; it plans while it holds the lease.
         self.worker = worker if worker is not None else Worker(core.db)
         self.worker.duty(PLAN, self._begin_planning, self._end_planning)
+        self.sending = outbox.SendingTurn(
+            core.db,
+            self.worker,
+            paced=_paced(core.config, senders),
+            wake=self.engine.wake,
+            ready=lambda: core.rules.send_time(core.now()) <= core.now(),
+            clock=core.clock,
+        )
+        self.engine.claimer = self.worker.id
+        self.engine.sends = self.sending.sends
         self._planner: asyncio.Task[None] | None = None
         self._planned = asyncio.Event()
 
     async def start(self) -> None:
-        """Messages a stopped process had claimed go back to the queue; then everything runs.
+        """Register this process (the work of dead ones comes back to the queue); then
+        everything runs.
 
         The first planning run goes in the background: at province scale it takes half a
         minute, and people's messages are read meanwhile (the planner's units of work are small).
         Only the process holding the lease `plan` plans; the others ask at each heartbeat.
         """
-        core = self.core
         await self.worker.start()
-        released = await outbox.recover(core.db)
-        if released:
-            log.warning(
-                "%d messages were being sent when the bot stopped; they go again", released
-            )
+        await self.sending.start()
         self.engine.start()
         await self.worker.take_duties()
 
@@ -225,8 +231,9 @@ class Runtime:
     async def stop(self) -> None:
         """Stop the planner and the engine; leave the others the leases."""
         await self.worker.end_duties()
+        await self.sending.stop()
         await self.engine.stop()
-        await self.worker.stop()
+        await self.worker.stop()  # what the engine had claimed and not sent goes back
 
     async def _plan_every(self) -> None:
         core = self.core
@@ -239,6 +246,15 @@ class Runtime:
             self._planned.set()
             self.engine.wake()
             await asyncio.sleep(PLANNER_EVERY.total_seconds())
+
+
+def _paced(config: Config, senders: Mapping[str, Sender]) -> bool:
+    """Whether any channel this process sends on is paced (0 messages a second: not paced)."""
+    rates = {
+        CHANNEL: config.bot.max_messages_per_second,
+        ZALO: config.zalo.max_messages_per_second,
+    }
+    return any(rates.get(channel, 1) > 0 for channel in senders)
 
 
 @asynccontextmanager
@@ -346,7 +362,7 @@ async def running_channels(
             data.catalogs, data.db, data.core = catalogs, db, core
             await _attach_telegram(app)
             senders[CHANNEL] = TelegramSender(app.bot)
-        runtime = Runtime(core, senders, worker)
+        runtime = Runtime(core, senders, worker=worker)
         if app is not None:
             app.bot_data.runtime = runtime
         await runtime.start()

@@ -3,10 +3,11 @@
 Every process registers at start and says every `HEARTBEAT` that it is alive. One not seen for
 `DEAD_AFTER` is dead: the first live process to notice hands its work on (the `on_dead`
 callbacks, in the same unit of work that forgets it), so what it had claimed goes to the
-others. A lease gives one process a job for `LEASE` (planning, polling a channel, sending on a
-paced channel); the holder renews it with each heartbeat, and when the holder dies another
-takes it once it runs out. A duty is the job behind a lease: begun when this process takes the
-lease, ended when it loses it; a process without the lease asks again at each heartbeat.
+others; a process that stops hands its own work on the same way. A lease gives one process a
+job for `LEASE` (planning, polling a channel, sending on a paced channel); the holder renews it
+with each heartbeat, and when the holder dies another takes it once it runs out. A duty is the
+job behind a lease: begun when this process takes the lease, ended when it loses it; a process
+without the lease asks again at each heartbeat.
 
 With SQLite (`alone`: no other machine shares the file) a process of this machine whose pid is
 gone is dead at once, without waiting DEAD_AFTER; at start, one registered with this very pid
@@ -130,7 +131,8 @@ class Worker:
             self._task = asyncio.create_task(self._beat(self._quiet), name="chibo-heartbeat")
 
     async def stop(self) -> None:
-        """End the duties, stop the heartbeat and leave: the leases go to whoever asks next."""
+        """End the duties, stop the heartbeat and leave: its work is handed on as a dead
+        process's would be, and the leases go at once to whoever asks."""
         await self.end_duties()
         await self.stop_beating()
         await self.leave()
@@ -152,8 +154,11 @@ class Worker:
             self._task = None
 
     async def leave(self) -> None:
-        """Forget this process and its leases in the database."""
+        """Hand on this process's work (the `on_dead` callbacks, with its own id) and forget it
+        and its leases in the database."""
         async with self.db.transaction() as conn:
+            for hand_on in self._hand_on:
+                await hand_on(conn, [self.id])
             await workers.forget(conn, self.id)
         self._held.clear()
 
