@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +13,7 @@ import aiosqlite
 import pytest
 
 from bot.services.workers import DEAD_AFTER, LEASE, Worker
+from bot.storage import workers
 from bot.storage.db import Database
 from tests.helpers import Clock
 
@@ -84,3 +88,32 @@ async def test_with_sqlite_a_restart_takes_over_at_once(db: Database) -> None:
     assert handed == [[old.id]]
     assert await new.hold("send:telegram")
     await new.stop()
+
+
+async def test_with_sqlite_a_gone_process_is_dead_at_once_and_a_running_one_is_not(
+    db: Database,
+) -> None:
+    """Two other processes of this machine share the SQLite file: the one that exited is
+    buried at once, without waiting DEAD_AFTER; the one still running keeps its lease."""
+    clock = _clock()
+    exited = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await exited.wait()
+    running = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import time; time.sleep(60)"
+    )
+    try:
+        host = socket.gethostname()[:64]
+        async with db.transaction() as conn:
+            for name, pid in (("exited", exited.pid), ("running", running.pid)):
+                await workers.register(conn, name, host, pid, clock.now())
+                await workers.take(conn, f"poll:{name}", name, clock.now(), clock.now() + LEASE)
+        survivor = Worker(db, alone=True, clock=clock.now)
+        await survivor.start(heartbeat=False)
+        clock.advance(seconds=2)
+        await survivor.beat()
+        assert not await survivor.hold("poll:running")
+        assert await survivor.hold("poll:exited")
+        await survivor.stop()
+    finally:
+        running.kill()
+        await running.wait()

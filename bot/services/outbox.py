@@ -495,8 +495,10 @@ class SendingTurn:
 
     @property
     def shared(self) -> bool:
-        """Whether other processes may be sending from the same outbox."""
-        return not self.worker.alone
+        """Whether other processes may be sending from the same outbox: always, as a second
+        process may join at any moment (on PostgreSQL, or on one SQLite file of this machine);
+        one process alone simply holds the lease."""
+        return True
 
     def sends(self) -> bool:
         """Whether this process sends now: alone, unpaced, or holding the lease `send`."""

@@ -33,6 +33,12 @@ async def dead(conn: aiosqlite.Connection, since: datetime) -> list[str]:
         return [str(row[0]) for row in await cur.fetchall()]
 
 
+async def registered(conn: aiosqlite.Connection) -> list[tuple[str, str, int]]:
+    """Every registered process: (id, host, pid)."""
+    async with conn.execute("SELECT id, host, pid FROM workers ORDER BY id") as cur:
+        return [(str(row[0]), str(row[1]), int(row[2])) for row in await cur.fetchall()]
+
+
 async def alive(conn: aiosqlite.Connection, since: datetime) -> list[str]:
     """Processes seen since `since`."""
     async with conn.execute(
