@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.config import Config
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster, build_roster
 from bot.domain.meetings import invited as invited_people
@@ -25,7 +23,7 @@ from bot.domain.schedule import (
     plan_notices,
 )
 from bot.storage import accounts, audit, meetings, people, rollcall, units
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 from bot.storage.meetings import NewNotice
 
 
@@ -110,7 +108,7 @@ async def ensure_upcoming(db: Database, rules: Rules, now: datetime) -> list[Mee
 
 
 async def _plan(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting: Meeting,
     rules: Rules,
     now: datetime,
@@ -143,7 +141,7 @@ async def _plan(
 
 
 async def _tell(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting: Meeting,
     people_ids: set[int],
     purpose: Purpose,
@@ -171,7 +169,7 @@ class Change:
     meeting: Meeting | None = None
 
 
-async def _changeable(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> Change:
+async def _changeable(conn: Conn, meeting_id: int, now: datetime) -> Change:
     meeting = await meetings.get(conn, meeting_id)
     if meeting is None:
         return Change(ChangeOutcome.NOT_FOUND)
