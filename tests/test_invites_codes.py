@@ -26,7 +26,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """The sample commune imported with invites, in a real SQLite file."""
     config = make_config(tmp_path)
     await seed(config)
-    database = await Database.open(config.storage.path)
+    database = await Database.open(config.storage.database)
     try:
         yield database
     finally:

@@ -11,12 +11,11 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
-from urllib.parse import unquote
 
 import aiosqlite
 
 from bot.storage import dialect as sqldialect
-from bot.storage.dialect import POSTGRESQL, SQLITE
+from bot.storage.dialect import POSTGRESQL, SQLITE, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +131,19 @@ class _SqliteConn(Conn):
             await cur.close()
 
 
-def _pg_params(params: Params) -> tuple[Any, ...]:
+def _pg_param(value: Any) -> Any:
     # SQLite stores booleans as 0/1 in INTEGER columns; PostgreSQL will not compare bigint
     # with boolean, so they go as integers here too.
-    return tuple(int(p) if isinstance(p, bool) else p for p in params)
+    if isinstance(value, bool):
+        return int(value)
+    # PostgreSQL text cannot hold NUL, which a chat message may carry; it means nothing there.
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "")
+    return value
+
+
+def _pg_params(params: Params) -> tuple[Any, ...]:
+    return tuple(_pg_param(p) for p in params)
 
 
 class _PgConn(Conn):
@@ -189,16 +197,6 @@ def _pg_row_factory(cursor: Any) -> Callable[[Sequence[Any]], _PgRow]:
         return _PgRow(values, index)
 
     return make
-
-
-def sqlite_path(where: str | Path) -> str | None:
-    """The SQLite file a database target names, or None for a PostgreSQL url."""
-    text = str(where)
-    if text.startswith(("postgresql://", "postgres://")):
-        return None
-    if text.startswith("sqlite:///"):
-        return unquote(text[len("sqlite://") :])
-    return text
 
 
 class Database:

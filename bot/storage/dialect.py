@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Final, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -72,3 +74,26 @@ def tables(dialect: str) -> str:
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite_%' ORDER BY name"
     )
+
+
+def sqlite_path(where: str | Path) -> str | None:
+    """The SQLite file a database target names (a path or ``sqlite:///path``), or None for a
+    PostgreSQL url."""
+    text = str(where)
+    if text.startswith(("postgresql://", "postgres://")):
+        return None
+    if text.startswith("sqlite://"):
+        return unquote(text[len("sqlite://") :])
+    return text
+
+
+def redacted(where: str | Path) -> str:
+    """The database target as it may be logged: a url's password replaced by stars."""
+    text = str(where)
+    if sqlite_path(text) is not None:
+        return text
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

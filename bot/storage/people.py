@@ -295,7 +295,7 @@ async def open_invite_codes(conn: Conn, now: datetime) -> dict[int, str]:
     # bot.storage.invites one person at a time.
     async with conn.execute(
         "SELECT person_id, code FROM invites WHERE used_at IS NULL AND expires_at > ? "
-        "ORDER BY created_at, rowid",
+        "ORDER BY created_at, code",
         (ts(now),),
     ) as cur:
         return {int(row[0]): str(row[1]) for row in await cur.fetchall()}

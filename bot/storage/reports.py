@@ -60,7 +60,7 @@ async def cell_months(
             "LEFT JOIN people p ON p.id = f.person_id "
             "LEFT JOIN meetings m ON m.id = f.meeting_id "
             f"WHERE f.unit_id IN ({marks}) AND f.cleared_at IS NULL "
-            "ORDER BY f.unit_id, f.raised_at, f.rowid",
+            "ORDER BY f.unit_id, f.raised_at, f.key",
             chunk,
         ) as cur:
             for r in await cur.fetchall():
