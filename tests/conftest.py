@@ -27,9 +27,17 @@ def pg_template() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def database_backend(pg_template: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def database_backend(
+    pg_template: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
     """Each test's database: a SQLite file in its tmp_path, or a fresh PostgreSQL database."""
     if not pg_template:
+        monkeypatch.delenv(DATABASE_URL_VARIABLE, raising=False)
+        yield
+        return
+    if "tmp_path" not in request.fixturenames:
+        # Every database a test makes lives in its tmp_path (on SQLite): without one it has no
+        # database, and is spared the cost of creating one.
         monkeypatch.delenv(DATABASE_URL_VARIABLE, raising=False)
         yield
         return
