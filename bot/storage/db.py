@@ -106,8 +106,7 @@ class Conn:
         raise NotImplementedError
 
     async def ids_taken(self, table: str) -> None:
-        """Rows were inserted into table with ids chosen by the caller: the next row the
-        database numbers itself must come after them (PostgreSQL's identity sequence)."""
+        """Ids were written into table explicitly: rows numbered later must come after them."""
 
     async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run one statement and return all its rows."""
@@ -220,12 +219,10 @@ class Database:
         self._pool = pool
         self._lock = asyncio.Lock()
         self.dialect: str = POSTGRESQL if pool is not None else SQLITE
-        self.path: str | None = None
 
     @classmethod
     async def open(cls, where: str | Path) -> Database:
-        """Open the database (a file path, ``sqlite:///path`` or ``postgresql://...``) and
-        bring its schema up to date."""
+        """Open a file path, ``sqlite:///path`` or ``postgresql://...``; migrate its schema."""
         path = sqlite_path(where)
         db = await (cls._open_sqlite(path) if path is not None else cls._open_pg(str(where)))
         await db.migrate()
@@ -241,9 +238,7 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
-        db = cls(conn)
-        db.path = path
-        return db
+        return cls(conn)
 
     @classmethod
     async def _open_pg(cls, url: str) -> Database:
@@ -362,8 +357,7 @@ async def _version(conn: Conn) -> int:
 
 
 def _migrations(dialect: str = SQLITE) -> list[tuple[int, str, str]]:
-    """The numbered migrations; on PostgreSQL a file of the same number under postgresql/
-    replaces the common one, and the common ones are translated by the dialect."""
+    """The numbered migrations, on PostgreSQL translated or replaced from postgresql/."""
     folder = resources.files("bot.storage") / "migrations"
     found: dict[int, tuple[str, str]] = {}
     for entry in folder.iterdir():

@@ -77,8 +77,7 @@ def tables(dialect: str) -> str:
 
 
 def sqlite_path(where: str | Path) -> str | None:
-    """The SQLite file a database target names (a path or ``sqlite:///path``), or None for a
-    PostgreSQL url."""
+    """The SQLite file a target names (a path or ``sqlite:///path``); None for PostgreSQL."""
     text = str(where)
     if text.startswith(("postgresql://", "postgres://")):
         return None
