@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.services.workers import DEAD_AFTER, LEASE, Worker
 from bot.storage import workers
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 from tests.helpers import Clock
 
 
@@ -54,7 +53,7 @@ async def test_a_dead_process_s_work_is_handed_on_once(db: Database) -> None:
     killed, survivor, late = (Worker(db, alone=False, clock=clock.now) for _ in range(3))
     for worker in (killed, survivor, late):
 
-        async def note(conn: aiosqlite.Connection, dead: list[str], me: Worker = worker) -> None:
+        async def note(conn: Conn, dead: list[str], me: Worker = worker) -> None:
             handed.append((me.id, dead))
 
         worker.on_dead(note)
@@ -80,7 +79,7 @@ async def test_with_sqlite_a_restart_takes_over_at_once(db: Database) -> None:
     clock.advance(seconds=1)
     new = Worker(db, clock=clock.now)
 
-    async def note(conn: aiosqlite.Connection, dead: list[str]) -> None:
+    async def note(conn: Conn, dead: list[str]) -> None:
         handed.append(dead)
 
     new.on_dead(note)

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.domain.meetings import (
     Answer,
     Meeting,
@@ -55,7 +53,7 @@ from bot.storage import (
     rollcall,
     units,
 )
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +129,7 @@ async def recover(db: Database) -> int:
         return await outbox.release_orphans(conn)
 
 
-async def hand_on(conn: aiosqlite.Connection, dead: Sequence[str]) -> int:
+async def hand_on(conn: Conn, dead: Sequence[str]) -> int:
     """Messages the processes `dead` were sending go back to the queue (in the burial's work)."""
     return await outbox.release_claims(conn, dead)
 
@@ -177,9 +175,10 @@ async def claim(
     cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
-    postgresql = getattr(db, "dialect", "sqlite") == "postgresql"
-    # On PostgreSQL: `db.transaction(shared=True)` once pg-storage lands (row locks suffice).
-    async with db.transaction() as conn:
+    # On PostgreSQL the claim skips rows another process is claiming and needs no writer
+    # lock: the rows it takes are locked, and taking more rows (a cadre's day) is conditional.
+    postgresql = db.dialect == "postgresql"
+    async with db.transaction(shared=postgresql) as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()
         taken: set[int] = set()  # rows that go inside a cadre's message of the day
@@ -225,9 +224,7 @@ def rollup_time(due_at: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, ROLLUP_AT, tz)
 
 
-async def _follows_many(
-    conn: aiosqlite.Connection, known: dict[int, bool], person_id: int, past: int
-) -> bool:
+async def _follows_many(conn: Conn, known: dict[int, bool], person_id: int, past: int) -> bool:
     if person_id not in known:
         assigned = await people.followed_units(conn, person_id)
         cells = await units.cells_under(conn, [u.id for u in assigned])
@@ -236,7 +233,7 @@ async def _follows_many(
 
 
 async def _rollup(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     cache: _Cache,
     delivery: Delivery,
     batch: list[Notice],
@@ -261,7 +258,7 @@ async def _rollup(
 
 
 async def _cadre_day(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     cache: _Cache,
     delivery: Delivery,
     batch: list[Notice],
@@ -291,7 +288,7 @@ async def _cadre_day(
 
 
 async def _take(
-    conn: aiosqlite.Connection, bundle: list[Delivery], mates: list[int], by: str
+    conn: Conn, bundle: list[Delivery], mates: list[int], by: str
 ) -> tuple[Delivery, ...]:
     """Claim the rows going inside a message; those another process claimed first stay out."""
     taken = await outbox.take(
@@ -303,7 +300,7 @@ async def _take(
 class _Cache:
     """What a batch needs, read in a few queries: a wave is many people of few cells."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self._meetings: dict[int, Meeting | None] = {}
         self._units: dict[int, Unit | None] = {}
@@ -312,7 +309,7 @@ class _Cache:
         self.answers: dict[tuple[int, int], Answer] = {}
 
     @classmethod
-    async def load(cls, conn: aiosqlite.Connection, batch: list[Notice]) -> _Cache:
+    async def load(cls, conn: Conn, batch: list[Notice]) -> _Cache:
         """Read the batch's people, their accounts and answers at once."""
         cache = cls(conn)
         person_ids = [n.person_id for n in batch]
@@ -335,7 +332,7 @@ class _Cache:
 
 
 async def _load(
-    conn: aiosqlite.Connection, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
+    conn: Conn, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
 ) -> tuple[Delivery | None, str]:
     person = cache.people.get(notice.person_id)
     if person is None:
@@ -384,7 +381,7 @@ async def _load(
 
 
 async def _petition(
-    conn: aiosqlite.Connection, notice: Notice, person: Person, account: ChatAccount
+    conn: Conn, notice: Notice, person: Person, account: ChatAccount
 ) -> tuple[Delivery | None, str]:
     """A message about a kiến nghị: skipped once it no longer needs to go."""
     petition = await petitions.get(conn, int(notice.ref))
@@ -401,7 +398,7 @@ async def _petition(
     return Delivery(notice, person, account, unit=unit, petition=news), ""
 
 
-async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:
+async def _flag(conn: Conn, key: str) -> tuple[str, dict[str, str], str] | None:
     """A flag that still holds, with the name of the member it is about."""
     found = await flags.holds(conn, key)
     if found is None:
@@ -544,7 +541,7 @@ class SendingTurn:
             except Exception:
                 log.exception("looking at the outbox failed; it looks again")
 
-    async def _hand_on(self, conn: aiosqlite.Connection, dead: list[str]) -> None:
+    async def _hand_on(self, conn: Conn, dead: list[str]) -> None:
         released = await hand_on(conn, dead)
         if released:
             log.warning("%d messages a stopped process was sending go out again", released)

@@ -26,10 +26,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
-
 from bot.storage import workers
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ LEASE = timedelta(seconds=10)
 PLAN = "plan"
 
 # Called inside the unit of work that forgets dead processes, with their ids.
-HandOn = Callable[[aiosqlite.Connection, list[str]], Awaitable[None]]
+HandOn = Callable[[Conn, list[str]], Awaitable[None]]
 Step = Callable[[], Awaitable[None]]
 
 
@@ -91,7 +89,7 @@ class Worker:
         self.db = db
         # A SQLite file is shared only on this machine; a database server by many (pg-storage
         # gives the database its dialect; without one it is SQLite).
-        self.alone = alone if alone is not None else getattr(db, "dialect", "sqlite") == "sqlite"
+        self.alone = alone if alone is not None else db.dialect == "sqlite"
         # Liveness is measured in real time, whatever time the bot is told it is.
         self.clock = clock
         self.timing = timing
@@ -201,7 +199,7 @@ class Worker:
             log.warning("%d stopped processes found; their work goes on here", len(dead))
         return dead
 
-    async def _gone_here(self, conn: aiosqlite.Connection, *, starting: bool) -> list[str]:
+    async def _gone_here(self, conn: Conn, *, starting: bool) -> list[str]:
         """Processes registered from this machine that no longer run."""
         mine = os.getpid()
         gone = []

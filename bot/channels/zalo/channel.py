@@ -22,7 +22,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import aiosqlite
 from aiohttp import web
 
 from bot.channels.zalo import store
@@ -42,6 +41,7 @@ from bot.chat.turn import Core
 from bot.services import delivery
 from bot.services.workers import PLAN, Worker
 from bot.storage import accounts, applied, people
+from bot.storage.db import Conn
 from bot.views.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class ZaloChannel:
                 scheduled += 1
         return scheduled
 
-    async def _hand_on(self, conn: aiosqlite.Connection, dead: list[str]) -> None:
+    async def _hand_on(self, conn: Conn, dead: list[str]) -> None:
         """The updates dead processes took but never handled are this process's now."""
         others = [worker_id for worker_id in dead if worker_id != self.worker.id]
         if not others:  # this process stopping: its leftovers go to whoever looks next

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 
 
 async def keep(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     key: str,
     chat_id: str,
     payload: str,
@@ -27,7 +26,7 @@ async def keep(
     return cur.rowcount > 0
 
 
-async def unhandled(conn: aiosqlite.Connection, worker: str) -> list[tuple[str, str]]:
+async def unhandled(conn: Conn, worker: str) -> list[tuple[str, str]]:
     """The updates `worker` took but has not handled, in arrival order: (key, payload)."""
     async with conn.execute(
         "SELECT key, payload FROM zalo_inbox WHERE handled_at IS NULL AND worker = ? ORDER BY seq",
@@ -36,7 +35,7 @@ async def unhandled(conn: aiosqlite.Connection, worker: str) -> list[tuple[str, 
         return [(str(row[0]), str(row[1])) async for row in cur]
 
 
-async def hand_on(conn: aiosqlite.Connection, dead: list[str], worker: str) -> int:
+async def hand_on(conn: Conn, dead: list[str], worker: str) -> int:
     """Give the unhandled updates of dead processes to `worker`; how many."""
     marks = ", ".join("?" for _ in dead)
     cur = await conn.execute(
@@ -46,7 +45,7 @@ async def hand_on(conn: aiosqlite.Connection, dead: list[str], worker: str) -> i
     return cur.rowcount
 
 
-async def adopt(conn: aiosqlite.Connection, worker: str) -> int:
+async def adopt(conn: Conn, worker: str) -> int:
     """Give `worker` the unhandled updates of nobody: stored before updates had a process, or
     left by a process that is no longer registered; how many."""
     cur = await conn.execute(
@@ -57,12 +56,12 @@ async def adopt(conn: aiosqlite.Connection, worker: str) -> int:
     return cur.rowcount
 
 
-async def handled(conn: aiosqlite.Connection, key: str, now: datetime) -> None:
+async def handled(conn: Conn, key: str, now: datetime) -> None:
     """Mark an update handled."""
     await conn.execute("UPDATE zalo_inbox SET handled_at = ? WHERE key = ?", (ts(now), key))
 
 
-async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
+async def purge(conn: Conn, before: datetime) -> int:
     """Forget handled updates and used or expired files older than this."""
     cur = await conn.execute(
         "DELETE FROM zalo_inbox WHERE handled_at IS NOT NULL AND received_at < ?", (ts(before),)
@@ -71,7 +70,7 @@ async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
     return cur.rowcount
 
 
-async def offer(conn: aiosqlite.Connection, chat_id: str, choices: str, now: datetime) -> None:
+async def offer(conn: Conn, chat_id: str, choices: str, now: datetime) -> None:
     """Record the choices just shown in a chat (JSON), replacing the earlier offer."""
     await conn.execute(
         "INSERT INTO zalo_offers (chat_id, choices, offered_at) VALUES (?, ?, ?) "
@@ -81,7 +80,7 @@ async def offer(conn: aiosqlite.Connection, chat_id: str, choices: str, now: dat
     )
 
 
-async def last_offer(conn: aiosqlite.Connection, chat_id: str) -> tuple[str, datetime] | None:
+async def last_offer(conn: Conn, chat_id: str) -> tuple[str, datetime] | None:
     """The choices last shown in a chat (JSON) and when."""
     async with conn.execute(
         "SELECT choices, offered_at FROM zalo_offers WHERE chat_id = ?", (chat_id,)
@@ -91,7 +90,7 @@ async def last_offer(conn: aiosqlite.Connection, chat_id: str) -> tuple[str, dat
 
 
 async def put_file(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     token: str,
     name: str,
     is_photo: bool,
@@ -107,9 +106,7 @@ async def put_file(
     )
 
 
-async def take_file(
-    conn: aiosqlite.Connection, token: str, now: datetime
-) -> tuple[str, bool, bytes] | None:
+async def take_file(conn: Conn, token: str, now: datetime) -> tuple[str, bool, bytes] | None:
     """The file behind a token while it is valid (a one-time file is used up): name, photo?,
     data; None when unknown, expired or already downloaded."""
     async with conn.execute(
