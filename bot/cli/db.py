@@ -165,7 +165,9 @@ async def _status(config: Config, t: Translator) -> int:
         print(t._("Số dòng:"))
         for name, label in MAIN_TABLES:
             if name in counts:
-                print(f"  {t._(label)} ({name}): {t.number(counts[name])}")
+                shown = t._(label)
+                shown = shown if shown == name else f"{shown} ({name})"
+                print(f"  {shown}: {t.number(counts[name])}")
     return 0
 
 
