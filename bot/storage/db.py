@@ -108,6 +108,10 @@ class Conn:
         """Run one statement for each set of parameters; the number of rows changed."""
         raise NotImplementedError
 
+    async def ids_taken(self, table: str) -> None:
+        """Rows were inserted into table with ids chosen by the caller: the next row the
+        database numbers itself must come after them (PostgreSQL's identity sequence)."""
+
     async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run one statement and return all its rows."""
         async with self.execute(sql, params) as cur:
@@ -170,6 +174,9 @@ class _PgConn(Conn):
         async with self._conn.cursor() as cur:
             await cur.executemany(sqldialect.to_postgresql(sql), rows)
             return max(cur.rowcount, 0)
+
+    async def ids_taken(self, table: str) -> None:
+        await self._conn.execute(sqldialect.sync_identity(table))
 
 
 class _PgRow(tuple[Any, ...]):

@@ -97,3 +97,11 @@ def redacted(where: str | Path) -> str:
         return text
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def sync_identity(table: str) -> str:
+    """PostgreSQL: move a table's id sequence past the ids written into it explicitly."""
+    return (
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+    )

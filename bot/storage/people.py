@@ -238,6 +238,7 @@ async def insert_many(conn: Conn, new: Sequence[NewPerson], *, now: datetime) ->
         "INSERT INTO people (id, full_name, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
         [(p.id, p.full_name, p.phone, stamp, stamp) for p in added],
     )
+    await conn.ids_taken("people")
     await conn.executemany(
         "INSERT INTO memberships (person_id, unit_id, role, status, name_key) "
         "VALUES (?, ?, ?, ?, ?)",

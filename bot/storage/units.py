@@ -69,6 +69,7 @@ async def insert_many(conn: Conn, new: Sequence[Unit], *, now: datetime) -> None
         "VALUES (?, ?, ?, ?, ?, ?)",
         [(u.id, u.parent_id, u.kind, u.name, u.path, ts(now)) for u in new],
     )
+    await conn.ids_taken("units")
 
 
 async def cells_under(conn: Conn, unit_ids: Iterable[int]) -> list[Unit]:
