@@ -287,3 +287,45 @@ def test_backup_without_pg_dump_says_what_to_install(
     assert main(["backup", str(out), "--config", str(_config_file(tmp_path))]) == 2
     assert "postgresql-client" in capsys.readouterr().err
     assert not out.exists()
+
+
+@needs_postgresql
+async def test_copy_keeps_bytes_and_awkward_text_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored chart (every byte value) and text with tabs, newlines and backslashes arrive
+    unchanged."""
+    target = pg.database_url()
+    monkeypatch.delenv(DATABASE_URL_VARIABLE)
+    source = _sqlite_config(tmp_path)
+    await seed(source)
+    data = bytes(range(256)) * 4
+    detail = 'tab\there\nnew line \\N back\\slash "quoted" «Việt»'
+    db = await Database.open(source.storage.database)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO zalo_files (token, name, is_photo, data, expires_at, one_time) "
+                "VALUES (?, ?, 1, ?, '2026-12-31T00:00:00+00:00', 0)",
+                ("tok", "chart.png", data),
+            )
+            await conn.execute(
+                "INSERT INTO audit_log (at, actor, action, subject, detail) "
+                "VALUES ('2026-11-22T08:00:00+00:00', 'test', 'note', 'x', ?)",
+                (detail,),
+            )
+    finally:
+        await db.close()
+    command = ["db", "copy", "--to", target, "--config", str(_config_file(tmp_path))]
+    assert await asyncio.to_thread(main, command) == 0
+    copy = await Database.open(target)
+    try:
+        async with copy.transaction() as conn:
+            stored = await conn.execute_fetchall("SELECT data FROM zalo_files WHERE token = 'tok'")
+            notes = await conn.execute_fetchall(
+                "SELECT detail FROM audit_log WHERE action = 'note'"
+            )
+    finally:
+        await copy.close()
+    assert bytes(stored[0][0]) == data
+    assert notes[0][0] == detail
