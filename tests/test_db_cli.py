@@ -329,3 +329,32 @@ async def test_copy_keeps_bytes_and_awkward_text_exactly(
         await copy.close()
     assert bytes(stored[0][0]) == data
     assert notes[0][0] == detail
+
+
+@needs_postgresql
+def test_upgrade_by_a_role_that_may_not_create_tables_is_one_line(
+    tmp_path: Path,
+    empty_postgresql: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A role without rights on the schema gets the server's reason and the variable, no
+    traceback."""
+    import psycopg
+
+    role = f"chibo_weak_{os.getpid()}"
+    with psycopg.connect(pg.server_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        weak = empty_postgresql.replace("://postgres@", f"://{role}@")
+        monkeypatch.setenv(DATABASE_URL_VARIABLE, weak)
+        assert main(["db", "upgrade", "--config", str(_config_file(tmp_path))]) == 2
+        err = capsys.readouterr().err
+        assert "permission denied" in err
+        assert DATABASE_URL_VARIABLE in err
+        assert "Traceback" not in err
+    finally:
+        with psycopg.connect(empty_postgresql, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+        with psycopg.connect(pg.server_url(), autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {role}")

@@ -66,6 +66,8 @@ def add_parser(sub: Any, config: argparse.ArgumentParser) -> None:
 
 async def run_db(config: Config, t: Translator, args: argparse.Namespace) -> int:
     """Run one `chibo db` subcommand; the exit status."""
+    import psycopg
+
     try:
         if args.db_command == "status":
             return await _status(config, t)
@@ -74,6 +76,17 @@ async def run_db(config: Config, t: Translator, args: argparse.Namespace) -> int
         return await _copy(config, t, args.to)
     except _ProblemError as problem:
         print(problem, file=sys.stderr)
+        return 2
+    except (psycopg.Error, sqlite3.Error) as exc:
+        # E.g. a role without the right to create tables: the server's words, no traceback.
+        print(
+            t._("Lỗi cơ sở dữ liệu {where} (khóa {key}): {error}").format(
+                where=where(config.storage.database),
+                key=_key(config),
+                error=" ".join(str(exc).split()),
+            ),
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -95,9 +108,11 @@ async def _open(t: Translator, database: str, key: str, *, migrate: bool) -> Dat
     """The database opened, or a _ProblemError naming the setting when it cannot be."""
     if sqlite_path(database) is None:
         await _reach(t, database, key)
+    import psycopg
+
     try:
         return await Database.open(database, migrate=migrate)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, psycopg.Error) as exc:
         raise _ProblemError(
             t._("Không mở được cơ sở dữ liệu {where} (khóa {key}): {error}").format(
                 where=where(database), key=key, error=exc

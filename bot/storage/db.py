@@ -234,7 +234,11 @@ class Database:
         db = await (cls._open_sqlite(path) if path is not None else cls._open_pg(str(where)))
         db.url = str(where)
         if migrate:
-            await db.migrate()
+            try:
+                await db.migrate()
+            except BaseException:
+                await db.close()  # a refused migration must not leave the pool open
+                raise
         return db
 
     @classmethod
