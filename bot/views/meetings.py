@@ -668,7 +668,7 @@ def _flag_line(t: Translator, item: RollupItem, label: str) -> str:
 
 
 def _digest_line(t: Translator, item: RollupItem, label: str, *, attention: bool) -> str:
-    """❗ Chi bộ xóm 9, 03/12/2026: có mặt 3/4, vắng 1 có lý do, 0 không lý do; Khá."""
+    """❗ Chi bộ xóm 9, 03/12/2026: có mặt 2/4, 1 vắng có lý do, 1 vắng không lý do; Khá."""
     cell = item.digest
     assert cell is not None
     mark = "❗" if attention else "•"
@@ -680,17 +680,25 @@ def _digest_line(t: Translator, item: RollupItem, label: str, *, attention: bool
         )
         return t._("{mark} {cell}: {what}").format(mark=mark, cell=label, what=what)
     grade = t._(cell.grade) if cell.grade else t._("chưa chấm điểm")
-    return t._(
-        "{mark} {cell}, {date}: có mặt {present}/{expected}, vắng {excused} có lý do, "
-        "{unexcused} không lý do; {grade}"
-    ).format(
+    present = t._("có mặt {present}/{expected}")
+    facts = [present.format(present=cell.present, expected=cell.expected)]
+    if cell.excused:
+        facts.append(
+            t.ngettext("{n} vắng có lý do", "{n} vắng có lý do", len(cell.excused)).format(
+                n=len(cell.excused)
+            )
+        )
+    if cell.unexcused:
+        facts.append(
+            t.ngettext("{n} vắng không lý do", "{n} vắng không lý do", len(cell.unexcused)).format(
+                n=len(cell.unexcused)
+            )
+        )
+    return t._("{mark} {cell}, {date}: {facts}; {grade}").format(
         mark=mark,
         cell=label,
         date=t.short_date(cell.held_on),
-        present=cell.present,
-        expected=cell.expected,
-        excused=len(cell.excused),
-        unexcused=len(cell.unexcused),
+        facts=", ".join(facts),
         grade=grade,
     )
 
