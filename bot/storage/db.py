@@ -299,15 +299,19 @@ class Database:
     @asynccontextmanager
     async def _sqlite_transaction(self) -> AsyncIterator[Conn]:
         assert self._conn is not None
+        conn = self._conn
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _SqliteConn(self._conn)
+                await conn.execute("BEGIN IMMEDIATE")
+                yield _SqliteConn(conn)
             except BaseException:
-                await self._conn.rollback()
+                # Also when cancelled while BEGIN was queued: aiosqlite runs it anyway, and the
+                # rollback queued after it ends it (a rollback outside a transaction does
+                # nothing). Shielded, so a second cancellation cannot leave it open.
+                await asyncio.shield(conn.rollback())
                 raise
             else:
-                await self._conn.commit()
+                await asyncio.shield(conn.commit())
 
     @asynccontextmanager
     async def _pg_transaction(self, *, lock: bool) -> AsyncIterator[Conn]:
