@@ -858,7 +858,7 @@ async def planner_again(config_file: Path) -> dict[str, float]:
     same calls as the planner (bot.services.planner) makes, in this process."""
     config = load_config(config_file)
     rules = Rules.from_config(config)
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         began = time.monotonic()
         await meetings.ensure_upcoming(db, rules, datetime.now(UTC))

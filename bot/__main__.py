@@ -317,7 +317,7 @@ async def _import(config: Config, t: Translator, org_file: Path, invites_out: Pa
             return 2
     from bot.app import utc_now
 
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         report = await import_org_file(
             db,
@@ -359,7 +359,7 @@ async def _export(config: Config, t: Translator, args: argparse.Namespace) -> in
 
     fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
     labels = make_labels(t._, read_card(config))
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         rows = await export_to_file(
             db,
@@ -406,7 +406,7 @@ async def _report(config: Config, t: Translator, unit: str | None, month_text: s
             file=sys.stderr,
         )
         return 2
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         cells = await reports.cells_of(db, await _unit_ids(db, unit))
         if not cells:
@@ -437,7 +437,7 @@ async def _unit_ids(db: Database, name: str | None) -> list[int]:
 
 
 async def _backup(config: Config, t: Translator, out: Path) -> int:
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         await db.backup(out)
     except (OSError, sqlite3.Error) as exc:

@@ -42,6 +42,7 @@ from bot.services import outbox, planner
 from bot.services.delivery import Engine, Sender
 from bot.services.workers import Worker
 from bot.storage.db import Database
+from bot.storage.dialect import redacted
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +99,14 @@ async def _post_init(app: ChiboApp) -> None:
     """Open the database, load the catalogs, start the engine, publish the command menus."""
     data: BotData = app.bot_data
     data.catalogs = Catalogs(data.config.bot.default_language)
-    data.db = await Database.open(data.config.storage.path)
+    data.db = await Database.open(data.config.storage.database)
     data.core = Core(data.config, data.db, data.catalogs, data.now)
     await _attach_telegram(app)
     data.runtime = Runtime(data.core, {CHANNEL: TelegramSender(app.bot)})
     await data.runtime.start()
-    log.info("bot @%s ready, database %s", app.bot.username, data.config.storage.path)
+    log.info(
+        "bot @%s ready, database %s", app.bot.username, redacted(data.config.storage.database)
+    )
 
 
 async def _attach_telegram(app: ChiboApp) -> None:
@@ -295,7 +298,7 @@ async def running_channels(
     if not (telegram_token or zalo_token):
         raise ValueError("at least one channel is needed")
     catalogs = Catalogs(config.bot.default_language)
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(db.close)
         core = Core(config, db, catalogs, clock)

@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.models import N_
 from bot.domain.schedule import MAX_PLACE_CHARS, parse_offset
+from bot.storage.dialect import sqlite_path
 
 LANGUAGES = ("vi", "en")
 
@@ -23,7 +25,8 @@ LANGUAGES = ("vi", "en")
 # past these is a paste gone wrong (README, "Config limits").
 MAX_TEXT_CHARS = 1000  # any text value not bounded more tightly below
 MAX_URL_CHARS = 500  # bot.api_base_url, bot.api_file_url
-MAX_PATH_CHARS = 1000  # storage.path, scorecard.path
+MAX_PATH_CHARS = 1000  # storage.path, storage.url, scorecard.path
+DATABASE_URL_VARIABLE = "CHIBO_DATABASE_URL"
 MAX_LIST_ITEMS = 100  # bot.admins, reminders.before, time.quiet_hours
 MAX_OFFSET_DAYS = 31  # reminders.before: "31d", "744h", "44640m" at most
 MAX_TIMEZONE_CHARS = 64
@@ -70,12 +73,20 @@ class BotConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
-    """[storage]: where the SQLite database lives, and how long delivery rows are kept."""
+    """[storage]: where the database lives, and how long delivery rows are kept."""
 
     path: str = "chibo.sqlite3"
+    # sqlite:///path or postgresql://host/db; empty = the SQLite file at `path`. The environment's
+    # CHIBO_DATABASE_URL overrides it; a password comes only from there or from PGPASSWORD.
+    url: str = ""
     # Months the record of sent messages is kept (the scorecard's "notice sent" looks back a
     # year); older delivery rows are pruned by the planner.
     keep_months: int = 13
+
+    @property
+    def database(self) -> str:
+        """What Database.open is given: the url when there is one, else the SQLite file."""
+        return self.url or self.path
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,7 @@ _OFFSET = re.compile(r"^[1-9]\d*[dhm]$")
 def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
     """Read and check a config file; None gives the defaults. Raises ConfigError."""
     if path is None:
-        return Config()
+        return _from_environment(Config())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -210,8 +221,50 @@ def load_config(path: Path | None, *, base_dir: Path | None = None) -> Config:
             config,
             storage=dataclasses.replace(config.storage, path=str((anchor / storage).resolve())),
         )
-    _check_storage(Path(config.storage.path))
+    config = _from_environment(config)
+    sqlite_file = sqlite_path(config.storage.database)
+    if sqlite_file is not None:
+        _check_storage(Path(sqlite_file))
     return config
+
+
+def _from_environment(config: Config) -> Config:
+    """CHIBO_DATABASE_URL, when set, names the database instead of the config file."""
+    url = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+    if not url:
+        return config
+    _check_url(DATABASE_URL_VARIABLE, url, password_allowed=True)
+    return dataclasses.replace(config, storage=dataclasses.replace(config.storage, url=url))
+
+
+def _check_url(key: str, url: str, *, password_allowed: bool) -> None:
+    """A database url is sqlite:///path or postgresql://...; the config file holds no password."""
+    if len(url) > MAX_PATH_CHARS or not url.startswith(
+        ("sqlite:///", "postgresql://", "postgres://")
+    ):
+        raise ConfigError(
+            N_("{key} phải có dạng sqlite:///đường/dẫn hoặc postgresql://máy/cơ_sở_dữ_liệu"),
+            key=key,
+        )
+    if url.startswith("sqlite:///"):
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as exc:
+        raise ConfigError(
+            N_("{key} phải có dạng sqlite:///đường/dẫn hoặc postgresql://máy/cơ_sở_dữ_liệu"),
+            key=key,
+        ) from exc
+    query = {name.lower() for name, _ in parse_qsl(parts.query)}
+    if not password_allowed and (parts.password is not None or "password" in query):
+        raise ConfigError(
+            N_(
+                "{key}: không ghi mật khẩu vào tệp cấu hình; hãy đặt nó trong biến môi trường "
+                "CHIBO_DATABASE_URL hoặc PGPASSWORD"
+            ),
+            key=key,
+        )
 
 
 def _check_storage(path: Path) -> None:
@@ -394,6 +447,8 @@ def _check(config: Config) -> None:
     if not config.storage.path.strip():
         raise ConfigError(N_("{key} không được để trống"), key="storage.path")
     _too_long("storage.path", config.storage.path, MAX_PATH_CHARS)
+    if config.storage.url:
+        _check_url("storage.url", config.storage.url, password_allowed=False)
     _too_long("scorecard.path", config.scorecard.path, MAX_PATH_CHARS)
     if not 1 <= config.storage.keep_months <= 120:
         raise ConfigError(

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from bot.app import ChiboApp, deliver_due
 from bot.config import Config, StorageConfig
 from bot.services.org_import import ImportReport, import_org_file
-from bot.storage import people, units
+from bot.storage import dialect, people, units
 from bot.storage.db import Database
 from chibo_devtools.demo.run import sample_org_file
 from chibo_devtools.telegram import FakeTelegram, SimUser
+from tests import pg
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "chibo_test_bot"
@@ -46,15 +47,20 @@ def make_config(tmp_path: Path, base_url: str = "http://127.0.0.1:9/bot", **bot:
     return dataclasses.replace(
         base,
         bot=dataclasses.replace(base.bot, api_base_url=base_url, **bot),  # type: ignore[arg-type]
-        storage=StorageConfig(path=str(tmp_path / "chibo.sqlite3")),
+        storage=StorageConfig(path=str(tmp_path / "chibo.sqlite3"), url=pg.database_url()),
     )
+
+
+def database_at(path: Path) -> str:
+    """The database a test names by its SQLite file: on PostgreSQL, the test's own database."""
+    return pg.database_url() or str(path)
 
 
 async def seed(
     config: Config, org_file: Path | None = None, now: datetime = START
 ) -> ImportReport:
     """Import the sample commune (or another file) with invites; return the report."""
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         return await import_org_file(
             db, org_file or sample_org_file(), now=now, with_invites=True, invite_days=30
@@ -130,12 +136,10 @@ async def snapshot(db: Database) -> Snapshot:
     and leases, aside)."""
     found: Snapshot = {}
     async with db.transaction() as conn:
-        tables = await conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' AND name NOT IN ('inbox', 'workers', 'leases') "
-            "ORDER BY name"
-        )
+        tables = await conn.execute_fetchall(dialect.tables(db.dialect))
         for (name,) in tables:
+            if name in ("inbox", "workers", "leases"):
+                continue
             rows = await conn.execute_fetchall(f'SELECT * FROM "{name}"')
             found[name] = sorted((tuple(row) for row in rows), key=repr)
     return found

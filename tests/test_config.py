@@ -185,9 +185,10 @@ def test_every_text_value_is_bounded(tmp_path: Path, key: str) -> None:
     ],
 )
 def test_values_that_would_break_every_message_are_refused(
-    tmp_path: Path, text: str, named: str
+    tmp_path: Path, text: str, named: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Values that pass a type check but break notices or storage name their key."""
+    monkeypatch.delenv("CHIBO_DATABASE_URL", raising=False)  # storage.path is checked here
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, text))
     assert named in str(caught.value)
@@ -224,8 +225,11 @@ def _chibo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_storage_path_under_a_file_names_the_key(tmp_path: Path) -> None:
+def test_cli_storage_path_under_a_file_names_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`chibo import` with a storage.path that cannot be a file says so, without a traceback."""
+    monkeypatch.delenv("CHIBO_DATABASE_URL", raising=False)  # the SQLite file is the subject
     (tmp_path / "plain").write_text("", encoding="utf-8")
     config_file = _write(tmp_path, f"[storage]\npath = '{tmp_path / 'plain' / 'db.sqlite3'}'\n")
     done = _chibo("import", "x.csv", "--config", str(config_file))
@@ -255,3 +259,37 @@ def test_cli_run_against_an_unreachable_api_names_the_key(tmp_path: Path) -> Non
     assert "bot.api_base_url" in done.stderr
     assert "Traceback" not in done.stderr
     assert "TEST-TOKEN-SECRET" not in done.stderr
+
+
+def test_storage_url_names_the_database_and_the_environment_overrides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A url in [storage] names the database; CHIBO_DATABASE_URL, when set, wins over it."""
+    monkeypatch.delenv("CHIBO_DATABASE_URL", raising=False)
+    config_file = _write(tmp_path, "[storage]\nurl = 'postgresql://chibo@db.example/chibo'\n")
+    assert load_config(config_file).storage.database == "postgresql://chibo@db.example/chibo"
+    monkeypatch.setenv("CHIBO_DATABASE_URL", "postgresql://chibo:secret@other/chibo")
+    assert load_config(config_file).storage.database == "postgresql://chibo:secret@other/chibo"
+    monkeypatch.delenv("CHIBO_DATABASE_URL")
+    plain = load_config(_write(tmp_path, "[storage]\npath = 'db.sqlite3'\n"))
+    assert plain.storage.database == str(tmp_path / "db.sqlite3")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://chibo:secret@db.example/chibo",
+        "postgresql://chibo@db.example/chibo?password=secret",
+        "mysql://chibo@db.example/chibo",
+        "postgresql://db.example:port/chibo",
+    ],
+)
+def test_a_password_or_a_wrong_url_in_the_config_is_refused_naming_the_key(
+    tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A password written in storage.url, or a url of another form, stops start-up naming it."""
+    monkeypatch.delenv("CHIBO_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, f"[storage]\nurl = '{url}'\n"))
+    assert caught.value.params["key"] == "storage.url"
+    assert "secret" not in str(caught.value.params)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _counts(config: Config) -> tuple[int, int]:
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             return len(await units.all_units(conn)), len(await people.everyone(conn))
@@ -192,7 +192,7 @@ async def test_invites_are_not_issued_for_linked_people(config: Config) -> None:
 
     first = await seed(config)
     code = next(r.code for r in first.invites if r.name == "Nguyễn Văn An")
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         await linking.link_account(
             db, channel="telegram", external_id="42", code=code, language_code="vi", now=START
@@ -236,7 +236,7 @@ async def test_move_to_another_cell_moves_the_person(config: Config, tmp_path: P
     """A member listed in another cell is the same person there: account, id and code kept."""
     first = await seed(config)
     codes = {row.name: row.code for row in first.invites}
-    db = await Database.open(config.storage.path)  # the running bot's connection
+    db = await Database.open(config.storage.database)  # the running bot's connection
     try:
         await linking.link_account(
             db,
@@ -304,7 +304,7 @@ async def test_dropped_secretary_loses_rights_at_once(config: Config, tmp_path: 
     """A re-import naming a new secretary ends the old one's rights for the running bot."""
     first = await seed(config)
     codes = {row.name: row.code for row in first.invites}
-    db = await Database.open(config.storage.path)  # the running bot's connection
+    db = await Database.open(config.storage.database)  # the running bot's connection
     try:
         for external_id, name in (("1", "Nguyễn Văn An"), ("2", "Vũ Văn Hùng")):
             await linking.link_account(
@@ -351,7 +351,7 @@ async def test_dropped_cadre_follows_nothing(config: Config, tmp_path: Path) -> 
     edited = _edited(tmp_path, ("Đảng bộ xã Thượng Kiệm,Đinh Thị Nga,", ""))
     report = await seed(config, edited)
     assert report.dropped == [Dropped("Đinh Thị Nga", "Đảng bộ xã Thượng Kiệm", Role.CADRE)]
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             nga = next(p for p in await people.everyone(conn) if p.full_name == "Đinh Thị Nga")
@@ -430,7 +430,7 @@ async def test_demoted_committee_member_loses_the_delegated_roll_call(
 ) -> None:
     """A committee member delegated the roll-call and re-imported as a member cannot take it."""
     first = await seed(config)
-    db = await Database.open(config.storage.path)  # the running bot's connection
+    db = await Database.open(config.storage.database)  # the running bot's connection
     try:
         await linking.link_account(
             db,

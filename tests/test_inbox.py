@@ -13,7 +13,7 @@ from tests.helpers import TOKEN, Clock, at_local, deliver, linked
 
 
 async def _rows(config: Config, sql: str) -> list[tuple[object, ...]]:
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             return [tuple(row) for row in await conn.execute_fetchall(sql)]
@@ -44,7 +44,7 @@ async def test_answer_fetched_before_a_crash_is_recorded_once(
     payload = binh.text_update("có ạ")
     update_id = sim.push_update(payload)
     # What the dead process had written before its updater confirmed the update.
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             kept = json.dumps({"update_id": update_id, **payload}, ensure_ascii=False)

@@ -18,7 +18,7 @@ from bot.domain.models import Role
 from bot.i18n import Catalogs
 from bot.services.linking import link_by_text
 from bot.storage.db import Database
-from tests.helpers import START, chibo_process
+from tests.helpers import START, chibo_process, database_at
 
 HEADER = "đơn vị,họ và tên,vai trò,điện thoại,trạng thái,phụ trách\n"
 CELL = "Đảng bộ xã Thượng Kiệm / Chi bộ xóm 9"
@@ -117,7 +117,7 @@ async def test_invites_pdf_has_one_card_per_person_not_linked(tmp_path: Path) ->
     """One page per person still to link, each with their name; the linked get no card."""
     done = await chibo(tmp_path, "import", org_file(tmp_path), "--invites", tmp_path / "moi.csv")
     codes = {row["name"]: row["code"] for row in read_csv(tmp_path / "moi.csv")}
-    db = await Database.open(tmp_path / "chibo.sqlite3")
+    db = await Database.open(database_at(tmp_path / "chibo.sqlite3"))
     try:
         linked = await link_by_text(db, "zalo", "z-1", codes["Nguyễn Văn An"], None, START)
         assert linked.outcome.value == "linked"

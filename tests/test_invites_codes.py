@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.domain.invites import LinkOutcome, new_code, show_code
@@ -15,7 +14,7 @@ from bot.i18n import Catalogs
 from bot.services import linking
 from bot.services.linking import link_by_text
 from bot.storage import accounts, audit, invites
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 from bot.views.linking import refused_link_text
 from tests.helpers import START, make_config, person_id, seed
 
@@ -27,7 +26,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """The sample commune imported with invites, in a real SQLite file."""
     config = make_config(tmp_path)
     await seed(config)
-    database = await Database.open(config.storage.path)
+    database = await Database.open(config.storage.database)
     try:
         yield database
     finally:
@@ -44,7 +43,7 @@ async def code_of(db: Database) -> dict[str, str]:
     return {row[0]: row[1] for row in rows}
 
 
-async def preferred_channel(conn: aiosqlite.Connection, person: int) -> str | None:
+async def preferred_channel(conn: Conn, person: int) -> str | None:
     """The channel notices would go to."""
     account = await accounts.preferred_account(conn, person)
     return account.channel if account else None

@@ -71,7 +71,7 @@ async def test_minute_reminders_survive_sigkill(sim: FakeTelegram, tmp_path: Pat
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.communicate(), timeout=30)
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             rows = await conn.execute_fetchall(

@@ -296,7 +296,7 @@ async def test_replayed_toggle_after_a_crash_applies_once(
         assert message is not None
         await an.press("❌ Phạm Văn Dũng")
         meeting = await first_meeting_id(app)
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             await conn.execute(

@@ -7,7 +7,10 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from chibo_devtools.telegram import FakeTelegram
+from tests import pg
 from tests.helpers import chibo_process, codes, make_config, process_config, seed
 
 
@@ -35,6 +38,9 @@ async def test_real_process_links_and_answers_bad_codes(sim: FakeTelegram, tmp_p
     assert b"Traceback" not in err
 
 
+@pytest.mark.skipif(
+    bool(pg.server_url()), reason="SQLite's online file backup; PostgreSQL's is pg_dump's"
+)
 async def test_backup_while_the_bot_runs(sim: FakeTelegram, tmp_path: Path) -> None:
     """`chibo backup` beside a running `chibo run` gives a whole copy with what was written."""
     config = make_config(tmp_path, sim.base_url)

@@ -124,7 +124,7 @@ async def test_typed_points_replayed_after_a_crash_score_one_criterion(
         an = (await _met(app, sim, invite_codes, clock))[AN]
         assert "Tiêu chí 1/" in (await an.send("/chamdiem")).text
         assert "Tiêu chí 2/" in (await an.send("3")).text
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             # The crash: the update's effect is committed, its "handled" mark is not.

@@ -94,7 +94,9 @@ async def cell(tmp_path: Path, zsim: FakeZalo) -> Cell:
 
 async def _start(cell: Cell) -> asyncio.subprocess.Process:
     """`python -m bot run` on Zalo only (polling: no public URL, no Telegram token)."""
-    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    # The cell is built by bench.synth straight into a SQLite file, so the process runs on it
+    # on both backends (bench on PostgreSQL comes with `python -m bench --storage`).
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "CHIBO_DATABASE_URL")}
     env["ZALO_BOT_TOKEN"] = ZALO_TOKEN
     return await asyncio.create_subprocess_exec(
         sys.executable,

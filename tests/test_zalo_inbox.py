@@ -43,7 +43,7 @@ async def test_updates_kept_but_not_handled_are_handled_after_a_restart(
         binh = await zlinked(zsim, zcodes, "Trần Thị Bình")
     # What a process that died after storing an update, before handling it, leaves behind.
     update = binh.text_update("/lichhop")
-    db = await Database.open(zconfig.storage.path)
+    db = await Database.open(zconfig.storage.database)
     try:
         async with db.transaction() as conn:
             payload = json.dumps(update)
@@ -94,7 +94,7 @@ async def test_an_update_replayed_after_a_crash_applies_its_effect_once(
         binh = await zlinked(zsim, zcodes, "Trần Thị Bình")
         await binh.send("/kiennghi Đề nghị nạo vét cống thoát nước đầu xóm.")
     # The state a crash leaves between the effect's commit and the update marked handled.
-    db = await Database.open(zconfig.storage.path)
+    db = await Database.open(zconfig.storage.database)
     try:
         async with db.transaction() as conn:
             await conn.execute(

@@ -97,7 +97,7 @@ async def run_invites(
                 file=sys.stderr,
             )
             return 2
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         if writing:
             cards = await cards_to_hand_out(

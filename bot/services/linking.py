@@ -6,8 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.invites import (
     GLOBAL_WINDOW,
     GLOBAL_WRONG_TRIES,
@@ -22,7 +20,7 @@ from bot.domain.invites import (
 )
 from bot.domain.models import Invite, Person
 from bot.storage import accounts, audit, invites, people
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +153,7 @@ async def _present(
 
 
 async def _link(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     invite: Invite,
     channel: str,
     external_id: str,
@@ -174,7 +172,7 @@ async def _link(
     await accounts.seen(conn, channel, external_id, now)
 
 
-async def _locked(conn: aiosqlite.Connection, actor: str, until: datetime, now: datetime) -> None:
+async def _locked(conn: Conn, actor: str, until: datetime, now: datetime) -> None:
     """The chat used its last wrong try: one audit row, one warning."""
     log.warning(
         "%s typed %d wrong invite codes; waits until %s", actor, PER_CHAT_WRONG_TRIES, until
@@ -189,9 +187,7 @@ async def _locked(conn: aiosqlite.Connection, actor: str, until: datetime, now: 
     )
 
 
-async def _brake(
-    conn: aiosqlite.Connection, actor: str, wrong: list[datetime], now: datetime
-) -> None:
+async def _brake(conn: Conn, actor: str, wrong: list[datetime], now: datetime) -> None:
     """Wrong codes from every chat reached the hour's limit: everyone waits; the admin is told."""
     until = wrong[-GLOBAL_WRONG_TRIES] + GLOBAL_WINDOW
     log.warning(
@@ -222,9 +218,7 @@ async def issue_invite(
     return invite
 
 
-async def _issue(
-    conn: aiosqlite.Connection, person_id: int, *, now: datetime, valid_days: int
-) -> Invite:
+async def _issue(conn: Conn, person_id: int, *, now: datetime, valid_days: int) -> Invite:
     await invites.expire_open(conn, person_id, now)
     return await invites.insert(
         conn,

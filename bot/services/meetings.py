@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.config import Config
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster, build_roster
 from bot.domain.meetings import invited as invited_people
@@ -25,7 +23,7 @@ from bot.domain.schedule import (
     plan_notices,
 )
 from bot.storage import accounts, audit, meetings, people, rollcall, units
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 from bot.storage.meetings import NewNotice
 
 
@@ -145,7 +143,7 @@ async def _plan_cadres(
 
 
 async def _plan(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting: Meeting,
     rules: Rules,
     now: datetime,
@@ -187,7 +185,7 @@ def _notice_rows(
 
 
 async def _tell(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting: Meeting,
     people_ids: set[int],
     purpose: Purpose,
@@ -215,7 +213,7 @@ class Change:
     meeting: Meeting | None = None
 
 
-async def _changeable(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> Change:
+async def _changeable(conn: Conn, meeting_id: int, now: datetime) -> Change:
     meeting = await meetings.get(conn, meeting_id)
     if meeting is None:
         return Change(ChangeOutcome.NOT_FOUND)

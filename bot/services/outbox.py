@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.domain.meetings import (
     Answer,
     Meeting,
@@ -37,7 +35,7 @@ from bot.storage import (
     rollcall,
     units,
 )
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 # Telegram allows about one message a second to one chat: a person's next notice waits this
 # long after the last, whatever the timing of the batches around it.
@@ -256,7 +254,7 @@ async def _cadre_day(
 class _Cache:
     """What a batch needs, read in a few queries: a wave is many people of few cells."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self._meetings: dict[int, Meeting | None] = {}
         self._units: dict[int, Unit | None] = {}
@@ -265,7 +263,7 @@ class _Cache:
         self.answers: dict[tuple[int, int], Answer] = {}
 
     @classmethod
-    async def load(cls, conn: aiosqlite.Connection, batch: list[Notice]) -> _Cache:
+    async def load(cls, conn: Conn, batch: list[Notice]) -> _Cache:
         """Read the batch's people, their accounts and answers at once."""
         cache = cls(conn)
         person_ids = [n.person_id for n in batch]
@@ -288,7 +286,7 @@ class _Cache:
 
 
 async def _load(
-    conn: aiosqlite.Connection, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
+    conn: Conn, cache: _Cache, notice: Notice, now: datetime, tz: ZoneInfo
 ) -> tuple[Delivery | None, str]:
     person = cache.people.get(notice.person_id)
     if person is None:
@@ -337,7 +335,7 @@ async def _load(
 
 
 async def _petition(
-    conn: aiosqlite.Connection, notice: Notice, person: Person, account: ChatAccount
+    conn: Conn, notice: Notice, person: Person, account: ChatAccount
 ) -> tuple[Delivery | None, str]:
     """A message about a kiến nghị: skipped once it no longer needs to go."""
     petition = await petitions.get(conn, int(notice.ref))
@@ -354,7 +352,7 @@ async def _petition(
     return Delivery(notice, person, account, unit=unit, petition=news), ""
 
 
-async def _flag(conn: aiosqlite.Connection, key: str) -> tuple[str, dict[str, str], str] | None:
+async def _flag(conn: Conn, key: str) -> tuple[str, dict[str, str], str] | None:
     """A flag that still holds, with the name of the member it is about."""
     found = await flags.holds(conn, key)
     if found is None:

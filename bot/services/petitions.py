@@ -6,8 +6,6 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.access import Action, Actor, may
 from bot.domain.models import MemberStatus, Person, Role
 from bot.domain.petitions import (
@@ -17,7 +15,7 @@ from bot.domain.petitions import (
     by_urgency,
 )
 from bot.storage import applied, audit, people, petitions, units
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 # A replayed update finds the kiến nghị it stored among the member's latest few.
 _REPLAY_LOOKBACK = 5
@@ -240,7 +238,7 @@ async def entry(db: Database, petition_id: int) -> Entry | None:
         return (await _entries(conn, [petition]))[0]
 
 
-async def _entries(conn: aiosqlite.Connection, found: list[Petition]) -> tuple[Entry, ...]:
+async def _entries(conn: Conn, found: list[Petition]) -> tuple[Entry, ...]:
     names: dict[int, str] = {}
     unit_names: dict[int, str] = {}
     for petition in found:

@@ -6,8 +6,6 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.access import Action, Actor, may
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, invited, takes_part
 from bot.domain.models import Person, Role, Unit
@@ -23,7 +21,7 @@ from bot.domain.rules import (
 from bot.domain.text import fold
 from bot.services.meetings import Rules
 from bot.storage import applied, flags, meetings, people, rollcall, units
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 from bot.storage.meetings import NewNotice
 
 # The roll-call may be opened a little before the set time (people gather early) and up to
@@ -298,9 +296,7 @@ async def close(
     return closing
 
 
-async def _refresh_flags(
-    conn: aiosqlite.Connection, meeting: Meeting, rules: Rules, now: datetime
-) -> Closing:
+async def _refresh_flags(conn: Conn, meeting: Meeting, rules: Rules, now: datetime) -> Closing:
     """Raise the flags that now hold (once each) and clear those that no longer hold."""
     local = meeting.starts_at.astimezone(rules.tz)
     year_start = datetime(local.year, 1, 1, tzinfo=rules.tz).astimezone(UTC)
@@ -330,7 +326,7 @@ async def _refresh_flags(
 
 
 async def _apply_flags(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting: Meeting,
     raised: list[Flag],
     gone: list[str],
@@ -380,7 +376,7 @@ async def check_missing_meetings(
     return raised_count
 
 
-async def _flag_recipients(conn: aiosqlite.Connection, unit_id: int) -> list[int]:
+async def _flag_recipients(conn: Conn, unit_id: int) -> list[int]:
     members = await people.in_unit(conn, unit_id)
     leaders = [p.id for p in members if p.role in (Role.SECRETARY, Role.DEPUTY) and takes_part(p)]
     cadres = [p.id for p in await people.cadres_following(conn, unit_id)]
@@ -435,7 +431,7 @@ async def comment(db: Database, meeting_id: int, person_id: int, text: str, now:
     return True
 
 
-async def _may_rate(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> bool:
+async def _may_rate(conn: Conn, meeting_id: int, person_id: int) -> bool:
     """Only members marked present on a closed roll-call rate the meeting."""
     meeting = await meetings.get(conn, meeting_id)
     if (

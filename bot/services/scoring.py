@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import aiosqlite
-
 from bot.domain.meetings import Meeting, MeetingKind, MeetingStatus, Purpose
 from bot.domain.models import Unit
 from bot.domain.rules import Attendance, longest_excused_streak
@@ -24,7 +22,7 @@ from bot.domain.scorecard import total as card_total
 from bot.services.meetings import Rules
 from bot.storage import applied, meetings, outbox, people, rollcall, units
 from bot.storage import scoring as scores
-from bot.storage.db import Database
+from bot.storage.db import Conn, Database
 
 SELF = "self"
 UPPER = "upper"
@@ -91,7 +89,7 @@ async def open_sheet(
 
 
 async def _sheet(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     card: Card,
     meeting: Meeting,
     board: str,
@@ -215,7 +213,7 @@ async def set_aside(db: Database, scorer_id: int, now: datetime) -> bool:
     return True
 
 
-async def _evidence(conn: aiosqlite.Connection, meeting: Meeting, rules: Rules) -> Evidence:
+async def _evidence(conn: Conn, meeting: Meeting, rules: Rules) -> Evidence:
     """What the bot knows of a meeting: duration, attendance, excuse streaks, notices sent."""
     marks = await rollcall.attendance(conn, meeting.id)
     counted = [s for s, _r in marks.values() if s is not Attendance.EXEMPT]

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.models import ChatAccount
 from bot.storage._util import dt, maybe_dt, ts
+from bot.storage.db import Conn, Row
 
 _COLUMNS = "channel, external_id, person_id, reachable, linked_at, language_code, last_seen_at"
 _SELECT = f"SELECT {_COLUMNS} FROM chat_accounts"
 
 
-def _account(row: aiosqlite.Row) -> ChatAccount:
+def _account(row: Row) -> ChatAccount:
     return ChatAccount(
         channel=row["channel"],
         external_id=row["external_id"],
@@ -26,7 +25,7 @@ def _account(row: aiosqlite.Row) -> ChatAccount:
     )
 
 
-async def get(conn: aiosqlite.Connection, channel: str, external_id: str) -> ChatAccount | None:
+async def get(conn: Conn, channel: str, external_id: str) -> ChatAccount | None:
     """The account with this id on this channel."""
     async with conn.execute(
         _SELECT + " WHERE channel = ? AND external_id = ?", (channel, external_id)
@@ -35,9 +34,7 @@ async def get(conn: aiosqlite.Connection, channel: str, external_id: str) -> Cha
     return _account(row) if row else None
 
 
-async def of_person(
-    conn: aiosqlite.Connection, channel: str, person_id: int
-) -> ChatAccount | None:
+async def of_person(conn: Conn, channel: str, person_id: int) -> ChatAccount | None:
     """The person's account on this channel, if linked."""
     async with conn.execute(
         _SELECT + " WHERE channel = ? AND person_id = ?", (channel, person_id)
@@ -46,9 +43,7 @@ async def of_person(
     return _account(row) if row else None
 
 
-async def of_people(
-    conn: aiosqlite.Connection, channel: str, person_ids: Iterable[int]
-) -> dict[int, ChatAccount]:
+async def of_people(conn: Conn, channel: str, person_ids: Iterable[int]) -> dict[int, ChatAccount]:
     """The accounts on this channel of these people, by person id (the unlinked left out)."""
     ids = sorted(set(person_ids))
     if not ids:
@@ -60,12 +55,12 @@ async def of_people(
         return {account.person_id: account for account in map(_account, await cur.fetchall())}
 
 
-async def of_unit(conn: aiosqlite.Connection, channel: str, unit_id: int) -> list[ChatAccount]:
+async def of_unit(conn: Conn, channel: str, unit_id: int) -> list[ChatAccount]:
     """The accounts of everyone in a unit on one channel."""
     return [a for a in await of_unit_everywhere(conn, unit_id) if a.channel == channel]
 
 
-async def of_unit_everywhere(conn: aiosqlite.Connection, unit_id: int) -> list[ChatAccount]:
+async def of_unit_everywhere(conn: Conn, unit_id: int) -> list[ChatAccount]:
     """The accounts of everyone in a unit, on every channel."""
     async with conn.execute(
         "SELECT a.channel, a.external_id, a.person_id, a.reachable, a.linked_at, "
@@ -78,7 +73,7 @@ async def of_unit_everywhere(conn: aiosqlite.Connection, unit_id: int) -> list[C
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     channel: str,
     external_id: str,
@@ -102,9 +97,7 @@ async def insert(
     )
 
 
-async def set_reachable(
-    conn: aiosqlite.Connection, channel: str, external_id: str, reachable: bool
-) -> None:
+async def set_reachable(conn: Conn, channel: str, external_id: str, reachable: bool) -> None:
     """Mark an account reachable again, or not (the person blocked the bot)."""
     await conn.execute(
         "UPDATE chat_accounts SET reachable = ? WHERE channel = ? AND external_id = ?",
@@ -112,7 +105,7 @@ async def set_reachable(
     )
 
 
-async def seen(conn: aiosqlite.Connection, channel: str, external_id: str, now: datetime) -> None:
+async def seen(conn: Conn, channel: str, external_id: str, now: datetime) -> None:
     """Note that a message came from this account now (called for every incoming message)."""
     await conn.execute(
         "UPDATE chat_accounts SET last_seen_at = ? WHERE channel = ? AND external_id = ?",
@@ -120,7 +113,7 @@ async def seen(conn: aiosqlite.Connection, channel: str, external_id: str, now: 
     )
 
 
-async def all_of_person(conn: aiosqlite.Connection, person_id: int) -> list[ChatAccount]:
+async def all_of_person(conn: Conn, person_id: int) -> list[ChatAccount]:
     """Every account of a person, on every channel, the most recently used first."""
     async with conn.execute(
         _SELECT + " WHERE person_id = ? "
@@ -130,7 +123,7 @@ async def all_of_person(conn: aiosqlite.Connection, person_id: int) -> list[Chat
         return [_account(row) for row in await cur.fetchall()]
 
 
-async def preferred_account(conn: aiosqlite.Connection, person_id: int) -> ChatAccount | None:
+async def preferred_account(conn: Conn, person_id: int) -> ChatAccount | None:
     """The reachable account the person used most recently: where their notices go.
 
     An account never written from since linking counts as used when it was linked.
@@ -138,9 +131,7 @@ async def preferred_account(conn: aiosqlite.Connection, person_id: int) -> ChatA
     return next((a for a in await all_of_person(conn, person_id) if a.reachable), None)
 
 
-async def preferred_of_people(
-    conn: aiosqlite.Connection, person_ids: Iterable[int]
-) -> dict[int, ChatAccount]:
+async def preferred_of_people(conn: Conn, person_ids: Iterable[int]) -> dict[int, ChatAccount]:
     """Where each of these people's messages go: their reachable account used most recently,
     else (all unreachable) the one used most recently; the unlinked left out."""
     ids = sorted(set(person_ids))
@@ -156,7 +147,7 @@ async def preferred_of_people(
         return {account.person_id: account for account in map(_account, await cur.fetchall())}
 
 
-async def all_of_unit(conn: aiosqlite.Connection, unit_id: int) -> dict[int, list[ChatAccount]]:
+async def all_of_unit(conn: Conn, unit_id: int) -> dict[int, list[ChatAccount]]:
     """Every account of everyone in a unit, on every channel, by person id."""
     found: dict[int, list[ChatAccount]] = {}
     async with conn.execute(

@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import ts
+from bot.storage.db import Conn
 
 _CURRENT: ContextVar[str | None] = ContextVar("chibo_update", default=None)
 
@@ -30,7 +29,7 @@ def handling(key: str) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-async def first_time(conn: aiosqlite.Connection, effect: str, now: datetime) -> bool:
+async def first_time(conn: Conn, effect: str, now: datetime) -> bool:
     """Whether the current update has not yet applied `effect` (and record that it now has).
 
     Outside an update (a job, the command line) every effect is a first time.
@@ -45,7 +44,7 @@ async def first_time(conn: aiosqlite.Connection, effect: str, now: datetime) -> 
     return cur.rowcount > 0
 
 
-async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> int:
+async def forget_before(conn: Conn, moment: datetime) -> int:
     """Drop keys older than any update that could still be replayed."""
     cur = await conn.execute("DELETE FROM applied WHERE applied_at < ?", (ts(moment),))
     return cur.rowcount

@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class AuditEntry:
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     actor: str,
@@ -38,7 +37,7 @@ async def record(
     )
 
 
-async def recent(conn: aiosqlite.Connection, limit: int = 50) -> list[AuditEntry]:
+async def recent(conn: Conn, limit: int = 50) -> list[AuditEntry]:
     """The newest entries first."""
     async with conn.execute(
         "SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?",
@@ -49,7 +48,7 @@ async def recent(conn: aiosqlite.Connection, limit: int = 50) -> list[AuditEntry
 
 
 async def record_many(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     actor: str,

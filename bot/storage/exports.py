@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import aiosqlite
-
 from bot.storage._util import dt, maybe_dt, ts
+from bot.storage.db import Conn
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def _in_list(ids: Iterable[int]) -> tuple[str, list[int]]:
 
 
 async def held_meetings(
-    conn: aiosqlite.Connection, unit_ids: Iterable[int], since: datetime, until: datetime
+    conn: Conn, unit_ids: Iterable[int], since: datetime, until: datetime
 ) -> list[HeldMeeting]:
     """Monthly meetings of these cells that started in [since, until) and closed a roll-call."""
     placeholders, ids = _in_list(unit_ids)
@@ -134,7 +133,7 @@ async def held_meetings(
         ]
 
 
-async def members(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Member]:
+async def members(conn: Conn, unit_ids: Iterable[int]) -> list[Member]:
     """The people who belong to these cells now, transferred ones included, in id order."""
     placeholders, ids = _in_list(unit_ids)
     if not ids:
@@ -151,7 +150,7 @@ async def members(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[M
         ]
 
 
-async def marks(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list[Mark]:
+async def marks(conn: Conn, meeting_ids: Iterable[int]) -> list[Mark]:
     """The closed roll-calls of these meetings, with each member's name."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:
@@ -168,7 +167,7 @@ async def marks(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list[
         ]
 
 
-async def points(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list[Points]:
+async def points(conn: Conn, meeting_ids: Iterable[int]) -> list[Points]:
     """Points per criterion in both columns ('self' and 'upper') of these meetings."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:
@@ -184,7 +183,7 @@ async def points(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list
         ]
 
 
-async def card_results(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -> list[CardResult]:
+async def card_results(conn: Conn, meeting_ids: Iterable[int]) -> list[CardResult]:
     """Confirmed totals and grades of these meetings' cards, by column."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:
@@ -201,9 +200,7 @@ async def card_results(conn: aiosqlite.Connection, meeting_ids: Iterable[int]) -
         ]
 
 
-async def rating_counts(
-    conn: aiosqlite.Connection, meeting_ids: Iterable[int]
-) -> list[RatingCount]:
+async def rating_counts(conn: Conn, meeting_ids: Iterable[int]) -> list[RatingCount]:
     """How many members gave each rating, per meeting."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:
@@ -219,9 +216,7 @@ async def rating_counts(
         ]
 
 
-async def rating_comments(
-    conn: aiosqlite.Connection, meeting_ids: Iterable[int]
-) -> list[RatingComment]:
+async def rating_comments(conn: Conn, meeting_ids: Iterable[int]) -> list[RatingComment]:
     """Members' comments on these meetings, oldest first, without names."""
     placeholders, ids = _in_list(meeting_ids)
     if not ids:
@@ -236,7 +231,7 @@ async def rating_comments(
 
 
 async def petitions(
-    conn: aiosqlite.Connection, unit_ids: Iterable[int], since: datetime, until: datetime
+    conn: Conn, unit_ids: Iterable[int], since: datetime, until: datetime
 ) -> list[PetitionRow]:
     """Kiến nghị raised in these cells in [since, until), oldest first."""
     placeholders, ids = _in_list(unit_ids)

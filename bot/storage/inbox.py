@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import ts
+from bot.storage.db import Conn
 
 
 async def keep(
-    conn: aiosqlite.Connection, channel: str, updates: Iterable[tuple[int, str]], now: datetime
+    conn: Conn, channel: str, updates: Iterable[tuple[int, str]], now: datetime
 ) -> None:
     """Store fetched updates (id, payload); one already kept is left as it is."""
     await conn.executemany(
@@ -21,7 +20,7 @@ async def keep(
     )
 
 
-async def unhandled(conn: aiosqlite.Connection, channel: str) -> list[tuple[int, str]]:
+async def unhandled(conn: Conn, channel: str) -> list[tuple[int, str]]:
     """Updates kept but not handled, oldest first."""
     async with conn.execute(
         "SELECT update_id, payload FROM inbox WHERE channel = ? AND handled_at IS NULL "
@@ -31,7 +30,7 @@ async def unhandled(conn: aiosqlite.Connection, channel: str) -> list[tuple[int,
         return [(int(row[0]), str(row[1])) async for row in cur]
 
 
-async def last_id(conn: aiosqlite.Connection, channel: str) -> int:
+async def last_id(conn: Conn, channel: str) -> int:
     """The highest update id kept (0 when none)."""
     async with conn.execute(
         "SELECT MAX(update_id) FROM inbox WHERE channel = ?", (channel,)
@@ -40,7 +39,7 @@ async def last_id(conn: aiosqlite.Connection, channel: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-async def is_handled(conn: aiosqlite.Connection, channel: str, update_id: int) -> bool:
+async def is_handled(conn: Conn, channel: str, update_id: int) -> bool:
     """Whether this update was handled already."""
     async with conn.execute(
         "SELECT 1 FROM inbox WHERE channel = ? AND update_id = ? AND handled_at IS NOT NULL",
@@ -49,7 +48,7 @@ async def is_handled(conn: aiosqlite.Connection, channel: str, update_id: int) -
         return await cur.fetchone() is not None
 
 
-async def handled(conn: aiosqlite.Connection, channel: str, update_id: int, now: datetime) -> None:
+async def handled(conn: Conn, channel: str, update_id: int, now: datetime) -> None:
     """Mark an update handled."""
     await conn.execute(
         "UPDATE inbox SET handled_at = ? WHERE channel = ? AND update_id = ?",
@@ -57,7 +56,7 @@ async def handled(conn: aiosqlite.Connection, channel: str, update_id: int, now:
     )
 
 
-async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
+async def purge(conn: Conn, before: datetime) -> int:
     """Forget handled updates received before this time; returns how many."""
     cur = await conn.execute(
         "DELETE FROM inbox WHERE handled_at IS NOT NULL AND received_at < ?", (ts(before),)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.invites import new_code
 from bot.domain.models import Invite
 from bot.storage._util import dt, maybe_dt, ts
+from bot.storage.db import Conn, Row
 
 # Drawing a taken code again this many times in a row means the generator is broken.
 _MAX_DRAWS = 50
@@ -19,7 +18,7 @@ KEEP_TRIES = timedelta(days=31)
 _SELECT = "SELECT code, person_id, created_at, expires_at, used_at FROM invites"
 
 
-def _invite(row: aiosqlite.Row) -> Invite:
+def _invite(row: Row) -> Invite:
     return Invite(
         code=row["code"],
         person_id=row["person_id"],
@@ -29,14 +28,14 @@ def _invite(row: aiosqlite.Row) -> Invite:
     )
 
 
-async def get(conn: aiosqlite.Connection, code: str) -> Invite | None:
+async def get(conn: Conn, code: str) -> Invite | None:
     """The invite with this code."""
     async with conn.execute(_SELECT + " WHERE code = ?", (code,)) as cur:
         row = await cur.fetchone()
     return _invite(row) if row else None
 
 
-async def open_for(conn: aiosqlite.Connection, person_id: int, now: datetime) -> Invite | None:
+async def open_for(conn: Conn, person_id: int, now: datetime) -> Invite | None:
     """The person's newest invite that is neither used nor expired."""
     async with conn.execute(
         _SELECT + " WHERE person_id = ? AND used_at IS NULL AND expires_at > ? "
@@ -48,7 +47,7 @@ async def open_for(conn: aiosqlite.Connection, person_id: int, now: datetime) ->
 
 
 async def insert(
-    conn: aiosqlite.Connection, *, code: str, person_id: int, now: datetime, expires_at: datetime
+    conn: Conn, *, code: str, person_id: int, now: datetime, expires_at: datetime
 ) -> Invite:
     """Store a new invite under ``code``, or under a fresh code if that one is taken.
 
@@ -71,7 +70,7 @@ async def insert(
     )
 
 
-async def expire_open(conn: aiosqlite.Connection, person_id: int, now: datetime) -> None:
+async def expire_open(conn: Conn, person_id: int, now: datetime) -> None:
     """End every open invite of a person, so that only a newer one works."""
     await conn.execute(
         "UPDATE invites SET expires_at = ? WHERE person_id = ? AND used_at IS NULL "
@@ -80,14 +79,14 @@ async def expire_open(conn: aiosqlite.Connection, person_id: int, now: datetime)
     )
 
 
-async def mark_used(conn: aiosqlite.Connection, code: str, used_by: str, now: datetime) -> None:
+async def mark_used(conn: Conn, code: str, used_by: str, now: datetime) -> None:
     """Record that an invite has been used, and by which account."""
     await conn.execute(
         "UPDATE invites SET used_at = ?, used_by = ? WHERE code = ?", (ts(now), used_by, code)
     )
 
 
-async def replaced(conn: aiosqlite.Connection, invite: Invite) -> bool:
+async def replaced(conn: Conn, invite: Invite) -> bool:
     """Whether a newer code for the same person was issued while this one was still live.
 
     Issuing a code ends the person's open ones at that moment (expire_open), so a code that
@@ -101,7 +100,7 @@ async def replaced(conn: aiosqlite.Connection, invite: Invite) -> bool:
         return await cur.fetchone() is not None
 
 
-async def live_count(conn: aiosqlite.Connection, now: datetime) -> int:
+async def live_count(conn: Conn, now: datetime) -> int:
     """How many codes could still link someone."""
     async with conn.execute(
         "SELECT COUNT(*) FROM invites WHERE used_at IS NULL AND expires_at > ?", (ts(now),)
@@ -111,7 +110,7 @@ async def live_count(conn: aiosqlite.Connection, now: datetime) -> int:
 
 
 async def record_try(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     channel: str,
     external_id: str,
@@ -130,7 +129,7 @@ async def record_try(
 
 
 async def wrong_tries(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     since: datetime,
     *,
     newest: int,
@@ -161,7 +160,7 @@ class TryCounts:
     chats: int  # distinct chats that tried a wrong code
 
 
-async def try_counts(conn: aiosqlite.Connection, since: datetime) -> TryCounts:
+async def try_counts(conn: Conn, since: datetime) -> TryCounts:
     """Codes tried since then: all, wrong, turned away, linked, and by how many chats."""
     async with conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(wrong), 0), COALESCE(SUM(refused), 0), "
@@ -175,7 +174,7 @@ async def try_counts(conn: aiosqlite.Connection, since: datetime) -> TryCounts:
     return TryCounts(*(int(value) for value in row))
 
 
-async def audited(conn: aiosqlite.Connection, action: str, since: datetime) -> int:
+async def audited(conn: Conn, action: str, since: datetime) -> int:
     """How many audit rows of this linking action since then (chats locked, brakes)."""
     async with conn.execute(
         "SELECT COUNT(*) FROM audit_log WHERE action = ? AND at >= ?", (action, ts(since))

@@ -6,8 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-import aiosqlite
-
 from bot.domain.meetings import (
     Answer,
     Meeting,
@@ -19,6 +17,7 @@ from bot.domain.meetings import (
 from bot.domain.replies import Intent, ReasonKind
 from bot.domain.schedule import MeetingKind, Slot
 from bot.storage._util import dt, maybe_dt, ts
+from bot.storage.db import Conn, Row
 
 _MEETING = (
     "SELECT id, unit_id, kind, month, starts_at, place, topic, status, cancel_reason, revision, "
@@ -33,7 +32,7 @@ _ANSWER = (
 )
 
 
-def _meeting(row: aiosqlite.Row) -> Meeting:
+def _meeting(row: Row) -> Meeting:
     return Meeting(
         id=row["id"],
         unit_id=row["unit_id"],
@@ -51,7 +50,7 @@ def _meeting(row: aiosqlite.Row) -> Meeting:
     )
 
 
-def _notice(row: aiosqlite.Row) -> Notice:
+def _notice(row: Row) -> Notice:
     return Notice(
         id=row["id"],
         meeting_id=row["meeting_id"],
@@ -66,7 +65,7 @@ def _notice(row: aiosqlite.Row) -> Notice:
     )
 
 
-def _answer(row: aiosqlite.Row) -> Answer:
+def _answer(row: Row) -> Answer:
     return Answer(
         meeting_id=row["meeting_id"],
         person_id=row["person_id"],
@@ -81,7 +80,7 @@ def _answer(row: aiosqlite.Row) -> Answer:
 # Slots ---------------------------------------------------------------------------------------
 
 
-async def slot(conn: aiosqlite.Connection, unit_id: int) -> Slot | None:
+async def slot(conn: Conn, unit_id: int) -> Slot | None:
     """The cell's own regular slot, if its secretary set one."""
     async with conn.execute(
         "SELECT day, time, place FROM cell_slots WHERE unit_id = ?", (unit_id,)
@@ -92,7 +91,7 @@ async def slot(conn: aiosqlite.Connection, unit_id: int) -> Slot | None:
     return Slot(day=row["day"], time=time.fromisoformat(row["time"]), place=row["place"])
 
 
-async def set_slot(conn: aiosqlite.Connection, unit_id: int, value: Slot, now: datetime) -> None:
+async def set_slot(conn: Conn, unit_id: int, value: Slot, now: datetime) -> None:
     """Store the cell's regular slot."""
     await conn.execute("DELETE FROM cell_slots WHERE unit_id = ?", (unit_id,))
     await conn.execute(
@@ -104,14 +103,14 @@ async def set_slot(conn: aiosqlite.Connection, unit_id: int, value: Slot, now: d
 # Meetings ------------------------------------------------------------------------------------
 
 
-async def get(conn: aiosqlite.Connection, meeting_id: int) -> Meeting | None:
+async def get(conn: Conn, meeting_id: int) -> Meeting | None:
     """The meeting with this id."""
     async with conn.execute(_MEETING + " WHERE id = ?", (meeting_id,)) as cur:
         row = await cur.fetchone()
     return _meeting(row) if row else None
 
 
-async def monthly(conn: aiosqlite.Connection, unit_id: int, month: str) -> Meeting | None:
+async def monthly(conn: Conn, unit_id: int, month: str) -> Meeting | None:
     """The cell's monthly meeting for this month (scheduled or cancelled)."""
     async with conn.execute(
         _MEETING + " WHERE unit_id = ? AND month = ? AND kind <> 'committee'", (unit_id, month)
@@ -121,7 +120,7 @@ async def monthly(conn: aiosqlite.Connection, unit_id: int, month: str) -> Meeti
 
 
 async def upcoming(
-    conn: aiosqlite.Connection, unit_id: int, since: datetime, *, include_cancelled: bool = False
+    conn: Conn, unit_id: int, since: datetime, *, include_cancelled: bool = False
 ) -> list[Meeting]:
     """The cell's meetings starting at or after `since`, soonest first."""
     status = "" if include_cancelled else " AND status = 'scheduled'"
@@ -132,7 +131,7 @@ async def upcoming(
         return [_meeting(row) for row in await cur.fetchall()]
 
 
-async def scheduled_after(conn: aiosqlite.Connection, since: datetime) -> list[Meeting]:
+async def scheduled_after(conn: Conn, since: datetime) -> list[Meeting]:
     """Every scheduled meeting of every cell starting after `since`."""
     async with conn.execute(
         _MEETING + " WHERE status = 'scheduled' AND starts_at > ? ORDER BY starts_at, id",
@@ -142,7 +141,7 @@ async def scheduled_after(conn: aiosqlite.Connection, since: datetime) -> list[M
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     unit_id: int,
     kind: MeetingKind,
@@ -165,7 +164,7 @@ async def insert(
     return meeting
 
 
-async def update(conn: aiosqlite.Connection, meeting: Meeting, now: datetime) -> None:
+async def update(conn: Conn, meeting: Meeting, now: datetime) -> None:
     """Write a meeting's time, place, kind, topic, status and revision."""
     await conn.execute(
         "UPDATE meetings SET kind = ?, month = ?, starts_at = ?, place = ?, topic = ?, "
@@ -199,9 +198,7 @@ class NewNotice:
     ref: str = ""
 
 
-async def add_notices(
-    conn: aiosqlite.Connection, meeting: Meeting, notices: Iterable[NewNotice]
-) -> int:
+async def add_notices(conn: Conn, meeting: Meeting, notices: Iterable[NewNotice]) -> int:
     """Write notices for the meeting's current revision; ones already there stay as they are."""
     rows = [
         (
@@ -215,16 +212,14 @@ async def add_notices(
         )
         for n in notices
     ]
-    before = conn.total_changes
-    await conn.executemany(
+    return await conn.executemany(
         "INSERT INTO notices (meeting_id, person_id, purpose, revision, offset_minutes, due_at, "
         "ref) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
-    return conn.total_changes - before
 
 
-async def drop_pending(conn: aiosqlite.Connection, meeting_id: int) -> None:
+async def drop_pending(conn: Conn, meeting_id: int) -> None:
     """Drop what is still waiting to be sent about a meeting (it moved or was cancelled)."""
     await conn.execute(
         "UPDATE notices SET state = 'dropped' WHERE meeting_id = ? AND state = 'pending'",
@@ -232,7 +227,7 @@ async def drop_pending(conn: aiosqlite.Connection, meeting_id: int) -> None:
     )
 
 
-async def told(conn: aiosqlite.Connection, meeting_id: int) -> set[int]:
+async def told(conn: Conn, meeting_id: int) -> set[int]:
     """The people who have been sent anything about this meeting."""
     async with conn.execute(
         "SELECT DISTINCT person_id FROM notices WHERE meeting_id = ? AND state = 'sent'",
@@ -241,7 +236,7 @@ async def told(conn: aiosqlite.Connection, meeting_id: int) -> set[int]:
         return {row[0] for row in await cur.fetchall()}
 
 
-async def of_meeting(conn: aiosqlite.Connection, meeting_id: int) -> list[Notice]:
+async def of_meeting(conn: Conn, meeting_id: int) -> list[Notice]:
     """Every notice of a meeting, in order."""
     async with conn.execute(
         _NOTICE + " WHERE meeting_id = ? ORDER BY due_at, id", (meeting_id,)
@@ -252,7 +247,7 @@ async def of_meeting(conn: aiosqlite.Connection, meeting_id: int) -> list[Notice
 # Answers -------------------------------------------------------------------------------------
 
 
-async def answer(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> Answer | None:
+async def answer(conn: Conn, meeting_id: int, person_id: int) -> Answer | None:
     """A person's current answer to a meeting."""
     async with conn.execute(
         _ANSWER + " WHERE meeting_id = ? AND person_id = ?", (meeting_id, person_id)
@@ -262,7 +257,7 @@ async def answer(conn: aiosqlite.Connection, meeting_id: int, person_id: int) ->
 
 
 async def answers_of(
-    conn: aiosqlite.Connection, pairs: Iterable[tuple[int, int]]
+    conn: Conn, pairs: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], Answer]:
     """The current answers for these (meeting, person) pairs."""
     wanted = sorted(set(pairs))
@@ -278,13 +273,13 @@ async def answers_of(
     return {key: value for key, value in found.items() if key in keep}
 
 
-async def answers(conn: aiosqlite.Connection, meeting_id: int) -> dict[int, Answer]:
+async def answers(conn: Conn, meeting_id: int) -> dict[int, Answer]:
     """Every current answer to a meeting, by person."""
     async with conn.execute(_ANSWER + " WHERE meeting_id = ?", (meeting_id,)) as cur:
         return {a.person_id: a for a in map(_answer, await cur.fetchall())}
 
 
-async def save_answer(conn: aiosqlite.Connection, value: Answer, raw_text: str = "") -> None:
+async def save_answer(conn: Conn, value: Answer, raw_text: str = "") -> None:
     """Store the current answer and keep it in the history."""
     params = (
         value.meeting_id,
@@ -312,7 +307,7 @@ async def save_answer(conn: aiosqlite.Connection, value: Answer, raw_text: str =
 
 
 async def history(
-    conn: aiosqlite.Connection, meeting_id: int, person_id: int
+    conn: Conn, meeting_id: int, person_id: int
 ) -> Sequence[tuple[str, str | None, str]]:
     """A person's answers to a meeting over time: (intent, reason, when)."""
     async with conn.execute(

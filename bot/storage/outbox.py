@@ -6,10 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.meetings import Notice, NoticeState, Purpose
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 from bot.storage.meetings import _NOTICE, _notice
 
 
@@ -23,20 +22,16 @@ class NewMessage:
     due_at: datetime
 
 
-async def add(conn: aiosqlite.Connection, messages: Iterable[NewMessage]) -> int:
+async def add(conn: Conn, messages: Iterable[NewMessage]) -> int:
     """Queue messages not about a meeting; one already queued stays as it is."""
-    before = conn.total_changes
-    await conn.executemany(
+    return await conn.executemany(
         "INSERT INTO notices (person_id, purpose, ref, due_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT DO NOTHING",
         [(m.person_id, m.purpose.value, m.ref, ts(m.due_at)) for m in messages],
     )
-    return conn.total_changes - before
 
 
-async def queued(
-    conn: aiosqlite.Connection, purposes: Iterable[Purpose], ref: str
-) -> list[Notice]:
+async def queued(conn: Conn, purposes: Iterable[Purpose], ref: str) -> list[Notice]:
     """Every message of these purposes about `ref` (a kiến nghị, a month)."""
     wanted = [p.value for p in purposes]
     marks = ", ".join("?" for _ in wanted)
@@ -47,7 +42,7 @@ async def queued(
 
 
 async def set_state(
-    conn: aiosqlite.Connection, notice_ids: Sequence[int], state: NoticeState, error: str = ""
+    conn: Conn, notice_ids: Sequence[int], state: NoticeState, error: str = ""
 ) -> None:
     """Close waiting messages that no longer need to go (skipped) without sending them."""
     await conn.executemany(
@@ -57,7 +52,7 @@ async def set_state(
 
 
 async def claim_due(
-    conn: aiosqlite.Connection, now: datetime, limit: int, skip_people: Iterable[int] = ()
+    conn: Conn, now: datetime, limit: int, skip_people: Iterable[int] = ()
 ) -> list[Notice]:
     """Take up to `limit` due notices, marking them as being sent; none for `skip_people`."""
     skip = sorted(set(skip_people))
@@ -75,7 +70,7 @@ async def claim_due(
 
 
 async def finish(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     notice_id: int,
     state: NoticeState,
     *,
@@ -92,9 +87,7 @@ async def finish(
     )
 
 
-async def sent_many(
-    conn: aiosqlite.Connection, sent: Sequence[tuple[int, str, str]], now: datetime
-) -> None:
+async def sent_many(conn: Conn, sent: Sequence[tuple[int, str, str]], now: datetime) -> None:
     """Record notices (id, message id, channel) as sent."""
     await conn.executemany(
         "UPDATE notices SET state = 'sent', sent_at = ?, message_id = ?, channel = ?, "
@@ -103,9 +96,7 @@ async def sent_many(
     )
 
 
-async def postpone(
-    conn: aiosqlite.Connection, notice_id: int, until: datetime, error: str = ""
-) -> None:
+async def postpone(conn: Conn, notice_id: int, until: datetime, error: str = "") -> None:
     """Put a notice back in the queue, to be tried again later."""
     await conn.execute(
         "UPDATE notices SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
@@ -113,7 +104,7 @@ async def postpone(
     )
 
 
-async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
+async def unclaim(conn: Conn, notice_id: int) -> None:
     """A claimed notice back to the queue, due as it was; the claim was not a try."""
     await conn.execute(
         "UPDATE notices SET state = 'pending', attempts = attempts - 1 "
@@ -122,13 +113,13 @@ async def unclaim(conn: aiosqlite.Connection, notice_id: int) -> None:
     )
 
 
-async def release_claimed(conn: aiosqlite.Connection) -> int:
+async def release_claimed(conn: Conn) -> int:
     """After a restart: notices claimed but never confirmed go back to the queue."""
     cur = await conn.execute("UPDATE notices SET state = 'pending' WHERE state = 'sending'")
     return cur.rowcount
 
 
-async def any_due(conn: aiosqlite.Connection, now: datetime) -> bool:
+async def any_due(conn: Conn, now: datetime) -> bool:
     """Whether some notice is waiting to go out now."""
     async with conn.execute(
         "SELECT 1 FROM notices WHERE state = 'pending' AND due_at <= ? LIMIT 1", (ts(now),)
@@ -136,16 +127,14 @@ async def any_due(conn: aiosqlite.Connection, now: datetime) -> bool:
         return await cur.fetchone() is not None
 
 
-async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+async def next_due(conn: Conn) -> datetime | None:
     """When the earliest waiting notice is due."""
     async with conn.execute("SELECT MIN(due_at) FROM notices WHERE state = 'pending'") as cur:
         row = await cur.fetchone()
     return dt(row[0]) if row and row[0] else None
 
 
-async def make_due(
-    conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose, now: datetime
-) -> None:
+async def make_due(conn: Conn, meeting_id: int, purpose: Purpose, now: datetime) -> None:
     """Waiting messages of this purpose about a meeting go now rather than later."""
     await conn.execute(
         "UPDATE notices SET due_at = ? WHERE meeting_id = ? AND purpose = ? AND state = 'pending'",
@@ -153,7 +142,7 @@ async def make_due(
     )
 
 
-async def told(conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose) -> set[int]:
+async def told(conn: Conn, meeting_id: int, purpose: Purpose) -> set[int]:
     """The people a message of this purpose about the meeting reached."""
     async with conn.execute(
         "SELECT DISTINCT person_id FROM notices WHERE meeting_id = ? AND purpose = ? "
@@ -163,7 +152,7 @@ async def told(conn: aiosqlite.Connection, meeting_id: int, purpose: Purpose) ->
         return {row[0] for row in await cur.fetchall()}
 
 
-async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+async def prune(conn: Conn, before: datetime) -> int:
     """Delete finished delivery rows older than `before`; returns how many went.
 
     A row about a meeting goes with its meeting's age (the notices of a meeting younger than

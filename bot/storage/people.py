@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.models import MemberStatus, Person, Role, Unit
 from bot.domain.text import fold, person_sort_key
 from bot.storage._util import ts
+from bot.storage.db import Conn, Row
 
 _SELECT = """
     SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status
@@ -21,7 +20,7 @@ _SELECT = """
 _ROLE_ORDER = {role: index for index, role in enumerate(Role)}
 
 
-def _person(row: aiosqlite.Row) -> Person:
+def _person(row: Row) -> Person:
     return Person(
         id=row["id"],
         full_name=row["full_name"],
@@ -33,14 +32,14 @@ def _person(row: aiosqlite.Row) -> Person:
     )
 
 
-async def get(conn: aiosqlite.Connection, person_id: int) -> Person | None:
+async def get(conn: Conn, person_id: int) -> Person | None:
     """The person with this id."""
     async with conn.execute(_SELECT + " WHERE p.id = ?", (person_id,)) as cur:
         row = await cur.fetchone()
     return _person(row) if row else None
 
 
-async def get_many(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> dict[int, Person]:
+async def get_many(conn: Conn, person_ids: Iterable[int]) -> dict[int, Person]:
     """The people with these ids, by id (ids not found are left out)."""
     ids = sorted(set(person_ids))
     if not ids:
@@ -50,7 +49,7 @@ async def get_many(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> dic
         return {row["id"]: _person(row) for row in await cur.fetchall()}
 
 
-async def find_in_unit(conn: aiosqlite.Connection, unit_id: int, name: str) -> Person | None:
+async def find_in_unit(conn: Conn, unit_id: int, name: str) -> Person | None:
     """The person of this name in this unit (names compare without diacritics or case)."""
     async with conn.execute(
         _SELECT + " WHERE m.unit_id = ? AND m.name_key = ?", (unit_id, fold(name))
@@ -59,21 +58,21 @@ async def find_in_unit(conn: aiosqlite.Connection, unit_id: int, name: str) -> P
     return _person(row) if row else None
 
 
-async def in_unit(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
+async def in_unit(conn: Conn, unit_id: int) -> list[Person]:
     """Everyone who belongs to this unit: secretary, deputy, committee, then by given name."""
     async with conn.execute(_SELECT + " WHERE m.unit_id = ?", (unit_id,)) as cur:
         found = [_person(row) for row in await cur.fetchall()]
     return sorted(found, key=lambda p: (_ROLE_ORDER[p.role], person_sort_key(p.full_name)))
 
 
-async def everyone(conn: aiosqlite.Connection) -> list[Person]:
+async def everyone(conn: Conn) -> list[Person]:
     """Every person, in id order."""
     async with conn.execute(_SELECT + " ORDER BY p.id") as cur:
         return [_person(row) for row in await cur.fetchall()]
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     full_name: str,
     phone: str | None,
@@ -107,7 +106,7 @@ async def insert(
     )
 
 
-async def update(conn: aiosqlite.Connection, person: Person, *, now: datetime) -> None:
+async def update(conn: Conn, person: Person, *, now: datetime) -> None:
     """Write a person's name, phone, unit, role and status."""
     await conn.execute(
         "UPDATE people SET full_name = ?, phone = ?, updated_at = ? WHERE id = ?",
@@ -126,12 +125,12 @@ async def update(conn: aiosqlite.Connection, person: Person, *, now: datetime) -
     )
 
 
-async def set_language(conn: aiosqlite.Connection, person_id: int, language: str) -> None:
+async def set_language(conn: Conn, person_id: int, language: str) -> None:
     """Remember the language a person chose."""
     await conn.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
 
 
-async def followed_units(conn: aiosqlite.Connection, person_id: int) -> list[Unit]:
+async def followed_units(conn: Conn, person_id: int) -> list[Unit]:
     """The units a cadre is assigned to follow (not expanded to the cells below)."""
     async with conn.execute(
         "SELECT u.id, u.parent_id, u.kind, u.name, u.path FROM cadre_assignments a "
@@ -145,9 +144,7 @@ async def followed_units(conn: aiosqlite.Connection, person_id: int) -> list[Uni
     ]
 
 
-async def set_followed_units(
-    conn: aiosqlite.Connection, person_id: int, unit_ids: Iterable[int]
-) -> None:
+async def set_followed_units(conn: Conn, person_id: int, unit_ids: Iterable[int]) -> None:
     """Replace the units a cadre follows."""
     await conn.execute("DELETE FROM cadre_assignments WHERE person_id = ?", (person_id,))
     await conn.executemany(
@@ -156,7 +153,7 @@ async def set_followed_units(
     )
 
 
-async def cadres_following(conn: aiosqlite.Connection, unit_id: int) -> list[Person]:
+async def cadres_following(conn: Conn, unit_id: int) -> list[Person]:
     """The cadres who follow this unit directly or through a unit above it."""
     sql = (
         """
@@ -193,7 +190,7 @@ class NewPerson:
     name_key: str  # fold(full_name), which the caller has already computed
 
 
-async def everyone_keyed(conn: aiosqlite.Connection) -> list[tuple[Person, str]]:
+async def everyone_keyed(conn: Conn) -> list[tuple[Person, str]]:
     """Every person with the name key their membership is stored under, in id order."""
     async with conn.execute(
         "SELECT p.id, p.full_name, p.phone, p.language, m.unit_id, m.role, m.status, m.name_key "
@@ -217,9 +214,7 @@ async def everyone_keyed(conn: aiosqlite.Connection) -> list[tuple[Person, str]]
     ]
 
 
-async def insert_many(
-    conn: aiosqlite.Connection, new: Sequence[NewPerson], *, now: datetime
-) -> list[Person]:
+async def insert_many(conn: Conn, new: Sequence[NewPerson], *, now: datetime) -> list[Person]:
     """Add people and their memberships in two statements; returns them in the same order."""
     # Ids are given here so that one executemany can write both tables; the caller's
     # transaction (BEGIN IMMEDIATE) keeps anyone else from taking the same ids meanwhile.
@@ -243,6 +238,7 @@ async def insert_many(
         "INSERT INTO people (id, full_name, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
         [(p.id, p.full_name, p.phone, stamp, stamp) for p in added],
     )
+    await conn.ids_taken("people")
     await conn.executemany(
         "INSERT INTO memberships (person_id, unit_id, role, status, name_key) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -254,9 +250,7 @@ async def insert_many(
     return added
 
 
-async def update_many(
-    conn: aiosqlite.Connection, changed: Sequence[Person], *, now: datetime
-) -> None:
+async def update_many(conn: Conn, changed: Sequence[Person], *, now: datetime) -> None:
     """Write the name, phone, unit, role and status of many people in two statements."""
     stamp = ts(now)
     await conn.executemany(
@@ -270,7 +264,7 @@ async def update_many(
     )
 
 
-async def all_followed(conn: aiosqlite.Connection) -> dict[int, frozenset[int]]:
+async def all_followed(conn: Conn) -> dict[int, frozenset[int]]:
     """The units each cadre follows, by person id (people following nothing are left out)."""
     found: dict[int, set[int]] = {}
     async with conn.execute("SELECT person_id, unit_id FROM cadre_assignments") as cur:
@@ -279,9 +273,7 @@ async def all_followed(conn: aiosqlite.Connection) -> dict[int, frozenset[int]]:
     return {person_id: frozenset(units) for person_id, units in found.items()}
 
 
-async def replace_followed(
-    conn: aiosqlite.Connection, follows: Mapping[int, Iterable[int]]
-) -> None:
+async def replace_followed(conn: Conn, follows: Mapping[int, Iterable[int]]) -> None:
     """Replace the units followed by each of these people (an empty set: none)."""
     await conn.executemany(
         "DELETE FROM cadre_assignments WHERE person_id = ?", [(pid,) for pid in follows]
@@ -292,32 +284,32 @@ async def replace_followed(
     )
 
 
-async def with_account(conn: aiosqlite.Connection) -> frozenset[int]:
+async def with_account(conn: Conn) -> frozenset[int]:
     """The ids of the people linked to a chat account, on any channel."""
     async with conn.execute("SELECT DISTINCT person_id FROM chat_accounts") as cur:
         return frozenset(int(row[0]) for row in await cur.fetchall())
 
 
-async def open_invite_codes(conn: aiosqlite.Connection, now: datetime) -> dict[int, str]:
+async def open_invite_codes(conn: Conn, now: datetime) -> dict[int, str]:
     """The newest unused, unexpired invite code of each person who has one, by person id."""
     # One read for the whole organisation, as the import needs; the invite flow itself uses
     # bot.storage.invites one person at a time.
     async with conn.execute(
         "SELECT person_id, code FROM invites WHERE used_at IS NULL AND expires_at > ? "
-        "ORDER BY created_at, rowid",
+        "ORDER BY created_at, code",
         (ts(now),),
     ) as cur:
         return {int(row[0]): str(row[1]) for row in await cur.fetchall()}
 
 
-async def all_invite_codes(conn: aiosqlite.Connection) -> frozenset[str]:
+async def all_invite_codes(conn: Conn) -> frozenset[str]:
     """Every invite code ever issued (codes are never reused)."""
     async with conn.execute("SELECT code FROM invites") as cur:
         return frozenset(str(row[0]) for row in await cur.fetchall())
 
 
 async def insert_invites(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     codes: Mapping[int, str],
     *,
     now: datetime,
@@ -330,7 +322,7 @@ async def insert_invites(
     )
 
 
-async def end_open_delegations(conn: aiosqlite.Connection, person_ids: Iterable[int]) -> None:
+async def end_open_delegations(conn: Conn, person_ids: Iterable[int]) -> None:
     """Withdraw these people's roll-call delegations for meetings whose roll-call is open."""
     # Delegations of meetings already closed are the record of who took the roll-call.
     await conn.executemany(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.meetings import Purpose
 from bot.domain.petitions import (
     MessagePurpose,
@@ -17,6 +15,7 @@ from bot.domain.petitions import (
 )
 from bot.storage import outbox
 from bot.storage._util import dt, maybe_dt, ts
+from bot.storage.db import Conn, Row
 
 _PETITION = (
     "SELECT id, unit_id, person_id, text, status, created_at, escalated_at, answered_at, "
@@ -30,7 +29,7 @@ _MESSAGE = (
 )
 
 
-def _petition(row: aiosqlite.Row) -> Petition:
+def _petition(row: Row) -> Petition:
     return Petition(
         id=row["id"],
         unit_id=row["unit_id"],
@@ -45,7 +44,7 @@ def _petition(row: aiosqlite.Row) -> Petition:
     )
 
 
-def _message(row: aiosqlite.Row) -> PetitionMessage:
+def _message(row: Row) -> PetitionMessage:
     return PetitionMessage(
         id=row["id"],
         petition_id=row["petition_id"],
@@ -61,7 +60,7 @@ def _message(row: aiosqlite.Row) -> PetitionMessage:
 
 
 async def insert(
-    conn: aiosqlite.Connection, *, unit_id: int, person_id: int, text: str, now: datetime
+    conn: Conn, *, unit_id: int, person_id: int, text: str, now: datetime
 ) -> Petition:
     """Store a new kiến nghị."""
     async with conn.execute(
@@ -76,14 +75,14 @@ async def insert(
     return petition
 
 
-async def get(conn: aiosqlite.Connection, petition_id: int) -> Petition | None:
+async def get(conn: Conn, petition_id: int) -> Petition | None:
     """The kiến nghị with this id."""
     async with conn.execute(_PETITION + " WHERE id = ?", (petition_id,)) as cur:
         row = await cur.fetchone()
     return _petition(row) if row else None
 
 
-async def of_person(conn: aiosqlite.Connection, person_id: int, limit: int) -> list[Petition]:
+async def of_person(conn: Conn, person_id: int, limit: int) -> list[Petition]:
     """A person's own kiến nghị, newest first."""
     async with conn.execute(
         _PETITION + " WHERE person_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
@@ -92,7 +91,7 @@ async def of_person(conn: aiosqlite.Connection, person_id: int, limit: int) -> l
         return [_petition(row) for row in await cur.fetchall()]
 
 
-async def open_in_units(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Petition]:
+async def open_in_units(conn: Conn, unit_ids: Iterable[int]) -> list[Petition]:
     """The kiến nghị still waiting for an answer in these units, oldest first."""
     ids = sorted(set(unit_ids))
     if not ids:
@@ -106,7 +105,7 @@ async def open_in_units(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> 
         return [_petition(row) for row in await cur.fetchall()]
 
 
-async def mark_escalated(conn: aiosqlite.Connection, petition_id: int, now: datetime) -> bool:
+async def mark_escalated(conn: Conn, petition_id: int, now: datetime) -> bool:
     """Move a new kiến nghị to the cadres; False if it is no longer new."""
     cur = await conn.execute(
         "UPDATE petitions SET status = 'escalated', escalated_at = ? "
@@ -117,7 +116,7 @@ async def mark_escalated(conn: aiosqlite.Connection, petition_id: int, now: date
 
 
 async def mark_answered(
-    conn: aiosqlite.Connection, petition_id: int, *, answer: str, answered_by: int, now: datetime
+    conn: Conn, petition_id: int, *, answer: str, answered_by: int, now: datetime
 ) -> bool:
     """Record the answer to an open kiến nghị; False if it was answered already."""
     cur = await conn.execute(
@@ -132,7 +131,7 @@ async def mark_answered(
 
 
 async def add_messages(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     petition_id: int,
     person_ids: Iterable[int],
     purpose: MessagePurpose,
@@ -148,7 +147,7 @@ async def add_messages(
     )
 
 
-async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
+async def told(conn: Conn, petition_id: int) -> set[int]:
     """The people a message about this kiến nghị reached (as leaders or cadres)."""
     async with conn.execute(
         "SELECT DISTINCT person_id FROM notices WHERE ref = ? AND state = 'sent' "
@@ -158,7 +157,7 @@ async def told(conn: aiosqlite.Connection, petition_id: int) -> set[int]:
         return {row[0] for row in await cur.fetchall()}
 
 
-async def of_petition(conn: aiosqlite.Connection, petition_id: int) -> list[PetitionMessage]:
+async def of_petition(conn: Conn, petition_id: int) -> list[PetitionMessage]:
     """Every message about a kiến nghị, in the order written."""
     async with conn.execute(
         _MESSAGE + " WHERE ref = ? AND purpose LIKE 'petition_%' ORDER BY id",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Prompt:
 
 
 async def expect(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     person_id: int,
     kind: str,
     ref: int,
@@ -39,7 +38,7 @@ async def expect(
     )
 
 
-async def waiting(conn: aiosqlite.Connection, person_id: int, now: datetime) -> Prompt | None:
+async def waiting(conn: Conn, person_id: int, now: datetime) -> Prompt | None:
     """What the bot waits for from this person, if it has not expired."""
     async with conn.execute(
         "SELECT person_id, kind, ref, created_at, expires_at FROM prompts "
@@ -52,7 +51,7 @@ async def waiting(conn: aiosqlite.Connection, person_id: int, now: datetime) -> 
     return Prompt(row[0], row[1], row[2], dt(row[3]), dt(row[4]))
 
 
-async def done(conn: aiosqlite.Connection, person_id: int) -> bool:
+async def done(conn: Conn, person_id: int) -> bool:
     """Stop waiting; whether something was awaited."""
     cur = await conn.execute("DELETE FROM prompts WHERE person_id = ?", (person_id,))
     return cur.rowcount > 0

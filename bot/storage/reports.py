@@ -8,13 +8,12 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-import aiosqlite
-
 from bot.domain import rules
 from bot.domain.digest import CellMonth
 from bot.domain.meetings import Purpose
 from bot.domain.rules import Attendance
 from bot.storage import outbox
+from bot.storage.db import Conn, Row
 
 # Cells and meetings are looked up this many at a time (SQLite's bound parameters are limited).
 _CHUNK = 500
@@ -23,14 +22,14 @@ Flags = list[tuple[str, dict[str, str], str]]
 
 
 async def cell_month(
-    conn: aiosqlite.Connection, unit_id: int, cell: str, month: str, tz: tzinfo, now: datetime
+    conn: Conn, unit_id: int, cell: str, month: str, tz: tzinfo, now: datetime
 ) -> tuple[CellMonth, Flags]:
     """A cell's meeting of `month` (YYYY-MM), and that month's flags (kind, params, name)."""
     return (await cell_months(conn, [(unit_id, cell)], month, tz, now))[0]
 
 
 async def cell_months(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     cells: Sequence[tuple[int, str]],
     month: str,
     tz: tzinfo,
@@ -45,7 +44,7 @@ async def cell_months(
     year, number = (int(p) for p in month.split("-"))
     month_end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=tz)
     unit_ids = sorted({unit_id for unit_id, _name in cells})
-    rows: dict[int, aiosqlite.Row] = {}
+    rows: dict[int, Row] = {}
     flags: dict[int, Flags] = {}
     petitions: dict[int, list[tuple[str, int]]] = {}
     for chunk, marks in _chunks(unit_ids):
@@ -61,7 +60,7 @@ async def cell_months(
             "LEFT JOIN people p ON p.id = f.person_id "
             "LEFT JOIN meetings m ON m.id = f.meeting_id "
             f"WHERE f.unit_id IN ({marks}) AND f.cleared_at IS NULL "
-            "ORDER BY f.unit_id, f.raised_at, f.rowid",
+            "ORDER BY f.unit_id, f.raised_at, f.key",
             chunk,
         ) as cur:
             for r in await cur.fetchall():
@@ -184,7 +183,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
 
 
 async def held_figures(
-    conn: aiosqlite.Connection, unit_ids: Sequence[int], months: Sequence[str]
+    conn: Conn, unit_ids: Sequence[int], months: Sequence[str]
 ) -> dict[tuple[int, str], tuple[int, int, Decimal | None, Decimal | None]]:
     """The held monthly meetings of these cells in these months, counted in SQL: (unit,
     month) → (present, expected, confirmed self score, confirmed upper score)."""
@@ -215,9 +214,7 @@ async def held_figures(
     return found
 
 
-async def digest_due(
-    conn: aiosqlite.Connection, person_ids: list[int], month: str, now: datetime
-) -> None:
+async def digest_due(conn: Conn, person_ids: list[int], month: str, now: datetime) -> None:
     """Queue the month's digest, text then chart, for these cadres (once per cadre and month)."""
     await outbox.add(
         conn,
@@ -229,7 +226,7 @@ async def digest_due(
     )
 
 
-async def all_cadres(conn: aiosqlite.Connection) -> list[int]:
+async def all_cadres(conn: Conn) -> list[int]:
     """Everyone assigned to follow at least one unit."""
     async with conn.execute("SELECT DISTINCT person_id FROM cadre_assignments") as cur:
         return [r[0] for r in await cur.fetchall()]

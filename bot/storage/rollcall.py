@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-import aiosqlite
-
 from bot.domain.rules import Attendance, MeetingRecord
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 
 
-async def attendance(
-    conn: aiosqlite.Connection, meeting_id: int
-) -> dict[int, tuple[Attendance, str]]:
+async def attendance(conn: Conn, meeting_id: int) -> dict[int, tuple[Attendance, str]]:
     """The roll-call of a meeting: status and reason by person."""
     async with conn.execute(
         "SELECT person_id, status, reason FROM attendance WHERE meeting_id = ?", (meeting_id,)
@@ -20,9 +17,7 @@ async def attendance(
         return {r[0]: (Attendance(r[1]), r[2]) for r in await cur.fetchall()}
 
 
-async def fill(
-    conn: aiosqlite.Connection, meeting_id: int, rows: dict[int, tuple[Attendance, str]]
-) -> None:
+async def fill(conn: Conn, meeting_id: int, rows: dict[int, tuple[Attendance, str]]) -> None:
     """Write the first draft of the roll-call; people already in it are left as they are."""
     await conn.executemany(
         "INSERT INTO attendance (meeting_id, person_id, status, reason) VALUES (?, ?, ?, ?) "
@@ -32,7 +27,7 @@ async def fill(
 
 
 async def mark(
-    conn: aiosqlite.Connection, meeting_id: int, person_id: int, status: Attendance, reason: str
+    conn: Conn, meeting_id: int, person_id: int, status: Attendance, reason: str
 ) -> None:
     """Set one person's status in the roll-call."""
     await conn.execute(
@@ -42,7 +37,7 @@ async def mark(
 
 
 async def set_times(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting_id: int,
     *,
     started_at: datetime | None = None,
@@ -62,7 +57,7 @@ async def set_times(
             )
 
 
-async def add_delegate(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> None:
+async def add_delegate(conn: Conn, meeting_id: int, person_id: int) -> None:
     """Let a committee member take this meeting's roll-call."""
     await conn.execute(
         "INSERT INTO delegates (meeting_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -70,7 +65,7 @@ async def add_delegate(conn: aiosqlite.Connection, meeting_id: int, person_id: i
     )
 
 
-async def is_delegate(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> bool:
+async def is_delegate(conn: Conn, meeting_id: int, person_id: int) -> bool:
     """Whether this person may take this meeting's roll-call for the secretary."""
     async with conn.execute(
         "SELECT 1 FROM delegates WHERE meeting_id = ? AND person_id = ?", (meeting_id, person_id)
@@ -79,7 +74,7 @@ async def is_delegate(conn: aiosqlite.Connection, meeting_id: int, person_id: in
 
 
 async def save_rating(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting_id: int,
     person_id: int,
     rating: str,
@@ -103,7 +98,7 @@ async def save_rating(
     )
 
 
-async def rating_of(conn: aiosqlite.Connection, meeting_id: int, person_id: int) -> str | None:
+async def rating_of(conn: Conn, meeting_id: int, person_id: int) -> str | None:
     """A member's rating of a meeting."""
     async with conn.execute(
         "SELECT rating FROM ratings WHERE meeting_id = ? AND person_id = ?",
@@ -113,7 +108,7 @@ async def rating_of(conn: aiosqlite.Connection, meeting_id: int, person_id: int)
     return row[0] if row else None
 
 
-async def rating_counts(conn: aiosqlite.Connection, meeting_id: int) -> dict[str, int]:
+async def rating_counts(conn: Conn, meeting_id: int) -> dict[str, int]:
     """How many members gave each rating."""
     async with conn.execute(
         "SELECT rating, COUNT(*) FROM ratings WHERE meeting_id = ? GROUP BY rating", (meeting_id,)
@@ -121,7 +116,7 @@ async def rating_counts(conn: aiosqlite.Connection, meeting_id: int) -> dict[str
         return {r[0]: r[1] for r in await cur.fetchall()}
 
 
-async def comments(conn: aiosqlite.Connection, meeting_id: int) -> list[str]:
+async def comments(conn: Conn, meeting_id: int) -> list[str]:
     """Members' comments on a meeting (without names)."""
     async with conn.execute(
         "SELECT comment FROM ratings WHERE meeting_id = ? AND comment <> '' ORDER BY rated_at",
@@ -131,7 +126,7 @@ async def comments(conn: aiosqlite.Connection, meeting_id: int) -> list[str]:
 
 
 async def records(
-    conn: aiosqlite.Connection, unit_id: int, since: datetime, until: datetime, tz: tzinfo
+    conn: Conn, unit_id: int, since: datetime, until: datetime, tz: tzinfo
 ) -> list[MeetingRecord]:
     """The cell's monthly meetings whose roll-call closed in [since, until), with attendance."""
     async with conn.execute(
@@ -155,7 +150,7 @@ async def records(
 
 
 async def my_record(
-    conn: aiosqlite.Connection, person_id: int, since: datetime, until: datetime
+    conn: Conn, person_id: int, since: datetime, until: datetime
 ) -> list[tuple[int, datetime, str | None, str | None, str]]:
     """A person's meetings in a period: (meeting id, start, answer, attendance, reason)."""
     async with conn.execute(
@@ -170,9 +165,7 @@ async def my_record(
         return [(r[0], dt(r[1]), r[2], r[3], r[4] or "") for r in await cur.fetchall()]
 
 
-async def keep_ratings_of(
-    conn: aiosqlite.Connection, meeting_id: int, person_ids: list[int]
-) -> None:
+async def keep_ratings_of(conn: Conn, meeting_id: int, person_ids: list[int]) -> None:
     """Drop the meeting's ratings by anyone not in `person_ids`."""
     marks = ",".join("?" * len(person_ids))
     where = f" AND person_id NOT IN ({marks})" if person_ids else ""

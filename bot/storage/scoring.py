@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import aiosqlite
-
 from bot.storage._util import ts
+from bot.storage.db import Conn
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class OpenCard:
     board: str
 
 
-async def latest_closed(conn: aiosqlite.Connection, unit_id: int, since: datetime) -> int | None:
+async def latest_closed(conn: Conn, unit_id: int, since: datetime) -> int | None:
     """The id of the cell's newest held meeting (not a committee's, not cancelled) whose
     roll-call is closed, starting at or after `since`."""
     async with conn.execute(
@@ -42,7 +41,7 @@ async def latest_closed(conn: aiosqlite.Connection, unit_id: int, since: datetim
 
 
 async def take_card(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, scorer_id: int, now: datetime
+    conn: Conn, meeting_id: int, board: str, scorer_id: int, now: datetime
 ) -> None:
     """Create the column's card if needed, and make this person its scorer from now on."""
     await conn.execute(
@@ -56,9 +55,7 @@ async def take_card(
     )
 
 
-async def prefill(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, points: Mapping[str, Decimal]
-) -> None:
+async def prefill(conn: Conn, meeting_id: int, board: str, points: Mapping[str, Decimal]) -> None:
     """Points for criteria not scored yet (what the bot suggests); scored ones are kept."""
     await conn.executemany(
         "INSERT INTO scores (meeting_id, board, criterion, points) VALUES (?, ?, ?, ?) "
@@ -67,7 +64,7 @@ async def prefill(
     )
 
 
-async def points(conn: aiosqlite.Connection, meeting_id: int, board: str) -> dict[str, Decimal]:
+async def points(conn: Conn, meeting_id: int, board: str) -> dict[str, Decimal]:
     """The points of one column, by criterion code."""
     async with conn.execute(
         "SELECT criterion, points FROM scores WHERE meeting_id = ? AND board = ?",
@@ -76,7 +73,7 @@ async def points(conn: aiosqlite.Connection, meeting_id: int, board: str) -> dic
         return {r[0]: Decimal(r[1]) for r in await cur.fetchall()}
 
 
-async def card_state(conn: aiosqlite.Connection, meeting_id: int, board: str) -> CardState | None:
+async def card_state(conn: Conn, meeting_id: int, board: str) -> CardState | None:
     """Where the column's card stands; None before anyone opened it."""
     async with conn.execute(
         "SELECT position, confirmed_at FROM score_cards WHERE meeting_id = ? AND board = ?",
@@ -86,9 +83,7 @@ async def card_state(conn: aiosqlite.Connection, meeting_id: int, board: str) ->
     return CardState(position=int(row[0]), confirmed=row[1] is not None) if row else None
 
 
-async def give(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, code: str, value: Decimal
-) -> None:
+async def give(conn: Conn, meeting_id: int, board: str, code: str, value: Decimal) -> None:
     """Set the points of one criterion."""
     await conn.execute(
         "INSERT INTO scores (meeting_id, board, criterion, points) VALUES (?, ?, ?, ?) "
@@ -97,9 +92,7 @@ async def give(
     )
 
 
-async def move_to(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, position: int, now: datetime
-) -> None:
+async def move_to(conn: Conn, meeting_id: int, board: str, position: int, now: datetime) -> None:
     """Ask the criterion at `position` next; a changed card needs confirming again."""
     await conn.execute(
         "UPDATE score_cards SET position = ?, confirmed_at = NULL, updated_at = ? "
@@ -108,9 +101,7 @@ async def move_to(
     )
 
 
-async def step_back(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, now: datetime
-) -> None:
+async def step_back(conn: Conn, meeting_id: int, board: str, now: datetime) -> None:
     """Ask the previous criterion again (the first stays the first)."""
     await conn.execute(
         "UPDATE score_cards "
@@ -121,7 +112,7 @@ async def step_back(
 
 
 async def confirm(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     meeting_id: int,
     board: str,
     total: Decimal,
@@ -136,9 +127,7 @@ async def confirm(
     )
 
 
-async def open_card(
-    conn: aiosqlite.Connection, scorer_id: int, touched_since: datetime
-) -> OpenCard | None:
+async def open_card(conn: Conn, scorer_id: int, touched_since: datetime) -> OpenCard | None:
     """The unconfirmed card this person last worked on, if at or after `touched_since`."""
     async with conn.execute(
         "SELECT meeting_id, board FROM score_cards WHERE scorer_id = ? "
@@ -149,9 +138,7 @@ async def open_card(
     return OpenCard(meeting_id=int(row[0]), board=str(row[1])) if row else None
 
 
-async def set_aside(
-    conn: aiosqlite.Connection, meeting_id: int, board: str, as_of: datetime
-) -> None:
+async def set_aside(conn: Conn, meeting_id: int, board: str, as_of: datetime) -> None:
     """Date a card back to `as_of`, before the window in which typed points go to it.
 
     `updated_at` is the card's session clock (nothing else reads it): a card set aside keeps

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.models import Unit
 from bot.storage._util import ts
+from bot.storage.db import Conn, Row
 
 _COLUMNS = "u.id, u.parent_id, u.kind, u.name, u.path"
 
 
-def _unit(row: aiosqlite.Row) -> Unit:
+def _unit(row: Row) -> Unit:
     return Unit(
         id=row["id"],
         parent_id=row["parent_id"],
@@ -23,21 +22,21 @@ def _unit(row: aiosqlite.Row) -> Unit:
     )
 
 
-async def get(conn: aiosqlite.Connection, unit_id: int) -> Unit | None:
+async def get(conn: Conn, unit_id: int) -> Unit | None:
     """The unit with this id."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM units u WHERE u.id = ?", (unit_id,)) as cur:
         row = await cur.fetchone()
     return _unit(row) if row else None
 
 
-async def all_units(conn: aiosqlite.Connection) -> list[Unit]:
+async def all_units(conn: Conn) -> list[Unit]:
     """Every unit, parents before children."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM units u ORDER BY u.path") as cur:
         return [_unit(row) for row in await cur.fetchall()]
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     parent_id: int | None,
     kind: str,
@@ -56,23 +55,24 @@ async def insert(
     return Unit(id=row[0], parent_id=parent_id, kind=kind, name=name, path=path)
 
 
-async def next_id(conn: aiosqlite.Connection) -> int:
+async def next_id(conn: Conn) -> int:
     """The id the next unit would get (for insert_many, inside a write transaction)."""
     async with conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 1
 
 
-async def insert_many(conn: aiosqlite.Connection, new: Sequence[Unit], *, now: datetime) -> None:
+async def insert_many(conn: Conn, new: Sequence[Unit], *, now: datetime) -> None:
     """Add units whose ids were taken from next_id, parents before children, in one statement."""
     await conn.executemany(
         "INSERT INTO units (id, parent_id, kind, name, path, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [(u.id, u.parent_id, u.kind, u.name, u.path, ts(now)) for u in new],
     )
+    await conn.ids_taken("units")
 
 
-async def cells_under(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> list[Unit]:
+async def cells_under(conn: Conn, unit_ids: Iterable[int]) -> list[Unit]:
     """The units with members at or below any of these units (what a cadre follows)."""
     ids = sorted(set(unit_ids))
     if not ids:
@@ -96,7 +96,7 @@ async def cells_under(conn: aiosqlite.Connection, unit_ids: Iterable[int]) -> li
         return [_unit(row) for row in await cur.fetchall()]
 
 
-async def cells(conn: aiosqlite.Connection) -> list[Unit]:
+async def cells(conn: Conn) -> list[Unit]:
     """Every unit that has members: the cells that hold meetings."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM units u WHERE EXISTS ("

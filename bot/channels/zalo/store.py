@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import dt, ts
+from bot.storage.db import Conn
 
 
-async def keep(
-    conn: aiosqlite.Connection, key: str, chat_id: str, payload: str, now: datetime
-) -> bool:
+async def keep(conn: Conn, key: str, chat_id: str, payload: str, now: datetime) -> bool:
     """Store an update; False when one with this key was stored before (Zalo repeats)."""
     cur = await conn.execute(
         "INSERT INTO zalo_inbox (key, chat_id, payload, received_at) VALUES (?, ?, ?, ?) "
@@ -21,7 +18,7 @@ async def keep(
     return cur.rowcount > 0
 
 
-async def unhandled(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
+async def unhandled(conn: Conn) -> list[tuple[str, str]]:
     """Updates stored but not handled, in arrival order: (key, payload)."""
     async with conn.execute(
         "SELECT key, payload FROM zalo_inbox WHERE handled_at IS NULL ORDER BY seq"
@@ -29,12 +26,12 @@ async def unhandled(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
         return [(str(row[0]), str(row[1])) async for row in cur]
 
 
-async def handled(conn: aiosqlite.Connection, key: str, now: datetime) -> None:
+async def handled(conn: Conn, key: str, now: datetime) -> None:
     """Mark an update handled."""
     await conn.execute("UPDATE zalo_inbox SET handled_at = ? WHERE key = ?", (ts(now), key))
 
 
-async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
+async def purge(conn: Conn, before: datetime) -> int:
     """Forget handled updates and used or expired files older than this."""
     cur = await conn.execute(
         "DELETE FROM zalo_inbox WHERE handled_at IS NOT NULL AND received_at < ?", (ts(before),)
@@ -43,7 +40,7 @@ async def purge(conn: aiosqlite.Connection, before: datetime) -> int:
     return cur.rowcount
 
 
-async def offer(conn: aiosqlite.Connection, chat_id: str, choices: str, now: datetime) -> None:
+async def offer(conn: Conn, chat_id: str, choices: str, now: datetime) -> None:
     """Record the choices just shown in a chat (JSON), replacing the earlier offer."""
     await conn.execute(
         "INSERT INTO zalo_offers (chat_id, choices, offered_at) VALUES (?, ?, ?) "
@@ -53,7 +50,7 @@ async def offer(conn: aiosqlite.Connection, chat_id: str, choices: str, now: dat
     )
 
 
-async def last_offer(conn: aiosqlite.Connection, chat_id: str) -> tuple[str, datetime] | None:
+async def last_offer(conn: Conn, chat_id: str) -> tuple[str, datetime] | None:
     """The choices last shown in a chat (JSON) and when."""
     async with conn.execute(
         "SELECT choices, offered_at FROM zalo_offers WHERE chat_id = ?", (chat_id,)
@@ -63,7 +60,7 @@ async def last_offer(conn: aiosqlite.Connection, chat_id: str) -> tuple[str, dat
 
 
 async def put_file(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     token: str,
     name: str,
     is_photo: bool,
@@ -79,9 +76,7 @@ async def put_file(
     )
 
 
-async def take_file(
-    conn: aiosqlite.Connection, token: str, now: datetime
-) -> tuple[str, bool, bytes] | None:
+async def take_file(conn: Conn, token: str, now: datetime) -> tuple[str, bool, bytes] | None:
     """The file behind a token while it is valid (a one-time file is used up): name, photo?,
     data; None when unknown, expired or already downloaded."""
     async with conn.execute(
