@@ -40,7 +40,7 @@ from bot.domain.invites import deep_link
 from bot.i18n import Catalogs
 from bot.services import outbox, planner
 from bot.services.delivery import Engine, Sender
-from bot.services.workers import Worker
+from bot.services.workers import PLAN, Timing, Worker
 from bot.storage.db import Database
 from bot.storage.dialect import redacted
 
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 ChiboApp = Application[Any, ChiboContext, Any, Any, BotData, Any]
 PLANNER_EVERY = timedelta(hours=6)
+# The lease of polling Telegram: one process polls.
+POLL_TELEGRAM = "poll:telegram"
 
 
 def utc_now() -> datetime:
@@ -110,13 +112,31 @@ async def _post_init(app: ChiboApp) -> None:
 
 
 async def _attach_telegram(app: ChiboApp) -> None:
-    """The core's Telegram parts: its invite links, the inbox replayed, the command menus."""
+    """The core's Telegram parts: its invite links, the command menus."""
     data: BotData = app.bot_data
     data.core.invite_links.append(partial(deep_link, app.bot.username))
-    replayed = await replay(app, data.db)
-    if replayed:
-        log.warning("%d updates were fetched but not handled when the bot stopped", replayed)
     await publish_default_menus(app.bot, data.catalogs)
+
+
+def _poll_telegram(app: ChiboApp, worker: Worker, poll_timeout: int) -> None:
+    """Poll Telegram while this process holds the lease: first the updates fetched but never
+    handled (by this process or one that died) go back in the queue, then polling starts."""
+    updater = app.updater
+    assert updater is not None
+
+    async def begin() -> None:
+        replayed = await replay(app, app.bot_data.db)
+        if replayed:
+            log.warning("%d updates were fetched but not handled; handled now", replayed)
+        await updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def end() -> None:
+        if updater.running:
+            await updater.stop()
+
+    worker.duty(POLL_TELEGRAM, begin, end)
 
 
 async def _post_shutdown(app: ChiboApp) -> None:
@@ -158,7 +178,9 @@ async def plan_now(app: ChiboApp) -> int:
 class Runtime:
     """What runs beside the channels: the delivery engine and the planner."""
 
-    def __init__(self, core: Core, senders: Mapping[str, Sender]) -> None:
+    def __init__(
+        self, core: Core, senders: Mapping[str, Sender], *, worker: Worker | None = None
+    ) -> None:
         self.core = core
         self.engine = Engine(
             core.db,
@@ -169,26 +191,44 @@ class Runtime:
             rollup_past=core.config.digest.per_meeting_max_cells,
         )
         core.wake = self.engine.wake
-        # This process among any others on the database.
-        self.worker = Worker(core.db)
+        # This process among any others on the database; it plans while it holds the lease.
+        self.worker = worker if worker is not None else Worker(core.db)
+        self.worker.duty(PLAN, self._begin_planning, self._end_planning)
+        self.sending = outbox.SendingTurn(
+            core.db,
+            self.worker,
+            paced=_paced(core.config, senders),
+            wake=self.engine.wake,
+            ready=lambda: core.rules.send_time(core.now()) <= core.now(),
+            clock=core.clock,
+        )
+        self.engine.claimer = self.worker.id
+        self.engine.sends = self.sending.sends
         self._planner: asyncio.Task[None] | None = None
         self._planned = asyncio.Event()
 
     async def start(self) -> None:
-        """Messages a stopped process had claimed go back to the queue; then everything runs.
+        """Register this process (the work of dead ones comes back to the queue); then
+        everything runs.
 
         The first planning run goes in the background: at province scale it takes half a
         minute, and people's messages are read meanwhile (the planner's units of work are small).
+        Only the process holding the lease `plan` plans; the others ask at each heartbeat.
         """
-        core = self.core
         await self.worker.start()
-        released = await outbox.recover(core.db)
-        if released:
-            log.warning(
-                "%d messages were being sent when the bot stopped; they go again", released
-            )
+        await self.sending.start()
         self.engine.start()
+        await self.worker.take_duties()
+
+    async def _begin_planning(self) -> None:
         self._planner = asyncio.create_task(self._plan_every(), name="chibo-planner")
+
+    async def _end_planning(self) -> None:
+        if self._planner is not None:
+            self._planner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._planner
+            self._planner = None
 
     async def first_plan(self) -> None:
         """Wait until the planning run started with the runtime has finished."""
@@ -199,13 +239,11 @@ class Runtime:
         waiting.cancel()
 
     async def stop(self) -> None:
-        """Stop the planner and the engine."""
-        if self._planner is not None:
-            self._planner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._planner
+        """Stop the planner and the engine; leave the others the leases."""
+        await self.worker.end_duties()
+        await self.sending.stop()
         await self.engine.stop()
-        await self.worker.stop()
+        await self.worker.stop()  # what the engine had claimed and not sent goes back
 
     async def _plan_every(self) -> None:
         core = self.core
@@ -218,6 +256,15 @@ class Runtime:
             self._planned.set()
             self.engine.wake()
             await asyncio.sleep(PLANNER_EVERY.total_seconds())
+
+
+def _paced(config: Config, senders: Mapping[str, Sender]) -> bool:
+    """Whether any channel this process sends on is paced (0 messages a second: not paced)."""
+    rates = {
+        CHANNEL: config.bot.max_messages_per_second,
+        ZALO: config.zalo.max_messages_per_second,
+    }
+    return any(rates.get(channel, 1) > 0 for channel in senders)
 
 
 @asynccontextmanager
@@ -233,17 +280,17 @@ async def running(
     try:
         assert app.post_init is not None
         await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
         await app.start()
+        runtime = app.bot_data.runtime
+        assert runtime is not None
+        _poll_telegram(app, runtime.worker, poll_timeout)
+        await runtime.worker.take_duties()
         if planned:
             await first_plan(app)
         try:
             yield app
         finally:
-            await app.updater.stop()
+            await runtime.worker.end_duties()
             await app.stop()
             assert app.post_shutdown is not None
             await app.post_shutdown(app)
@@ -252,9 +299,8 @@ async def running(
 
 
 def run(config: Config, token: str) -> None:
-    """Run the bot until interrupted (the `chibo run` command)."""
-    app = build_application(config, token)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    """Run the bot on Telegram until interrupted (the `chibo run` command)."""
+    run_channels(config, telegram_token=token, zalo_token="", zalo_secret="")
 
 
 # ----- every channel in one process (Zalo, Telegram or both) ----------------------------------
@@ -291,10 +337,16 @@ async def running_channels(
     poll_timeout: int = 1,
     zalo_poll_timeout: int = 30,
     planned: bool = True,
+    alone: bool | None = None,
+    timing: Timing | None = None,
 ) -> AsyncIterator[Channels]:
     """Run Zalo (when a token is given), Telegram (likewise) or both, with one delivery engine
     and planner; used by `chibo run`, the tests and the demo. With `planned` it waits for the
-    first planning run (tests and the demo); `chibo run` reads messages at once."""
+    first planning run (tests and the demo); `chibo run` reads messages at once.
+
+    Beside other processes on the database, this one polls a channel or plans only while it
+    holds that lease (`alone` and `timing` as for the Worker: tests play several processes).
+    """
     if not (telegram_token or zalo_token):
         raise ValueError("at least one channel is needed")
     catalogs = Catalogs(config.bot.default_language)
@@ -302,13 +354,14 @@ async def running_channels(
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(db.close)
         core = Core(config, db, catalogs, clock)
+        worker = Worker(db, alone=alone, timing=timing or Timing())
         senders: dict[str, Sender] = {}
         zalo: ZaloChannel | None = None
         if zalo_token:
             client = await stack.enter_async_context(
                 ZaloClient(zalo_token, config.zalo.api_base_url)
             )
-            zalo = ZaloChannel(core, client, secret=zalo_secret)
+            zalo = ZaloChannel(core, client, worker, secret=zalo_secret)
             senders[ZALO] = zalo.sender
         app: ChiboApp | None = None
         if telegram_token:
@@ -319,7 +372,7 @@ async def running_channels(
             data.catalogs, data.db, data.core = catalogs, db, core
             await _attach_telegram(app)
             senders[CHANNEL] = TelegramSender(app.bot)
-        runtime = Runtime(core, senders)
+        runtime = Runtime(core, senders, worker=worker)
         if app is not None:
             app.bot_data.runtime = runtime
         await runtime.start()
@@ -330,13 +383,12 @@ async def running_channels(
             await zalo.start(poll_timeout=zalo_poll_timeout)
             stack.push_async_callback(zalo.stop)
         if app is not None:
-            assert app.updater is not None
-            await app.updater.start_polling(
-                poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
             await app.start()
             stack.push_async_callback(app.stop)
-            stack.push_async_callback(app.updater.stop)
+            _poll_telegram(app, worker, poll_timeout)
+        # Stopping begins here: no more polling or planning, then what was received is finished.
+        stack.push_async_callback(worker.end_duties)
+        await worker.take_duties()
         yield Channels(core, runtime, app, zalo)
 
 

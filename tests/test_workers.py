@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.services.workers import DEAD_AFTER, LEASE, Worker
-from bot.storage.db import Database
+from bot.storage import workers
+from bot.storage.db import Conn, Database
 from tests.helpers import Clock
 
 
@@ -50,7 +53,7 @@ async def test_a_dead_process_s_work_is_handed_on_once(db: Database) -> None:
     killed, survivor, late = (Worker(db, alone=False, clock=clock.now) for _ in range(3))
     for worker in (killed, survivor, late):
 
-        async def note(conn: aiosqlite.Connection, dead: list[str], me: Worker = worker) -> None:
+        async def note(conn: Conn, dead: list[str], me: Worker = worker) -> None:
             handed.append((me.id, dead))
 
         worker.on_dead(note)
@@ -76,7 +79,7 @@ async def test_with_sqlite_a_restart_takes_over_at_once(db: Database) -> None:
     clock.advance(seconds=1)
     new = Worker(db, clock=clock.now)
 
-    async def note(conn: aiosqlite.Connection, dead: list[str]) -> None:
+    async def note(conn: Conn, dead: list[str]) -> None:
         handed.append(dead)
 
     new.on_dead(note)
@@ -84,3 +87,32 @@ async def test_with_sqlite_a_restart_takes_over_at_once(db: Database) -> None:
     assert handed == [[old.id]]
     assert await new.hold("send:telegram")
     await new.stop()
+
+
+async def test_with_sqlite_a_gone_process_is_dead_at_once_and_a_running_one_is_not(
+    db: Database,
+) -> None:
+    """Two other processes of this machine share the SQLite file: the one that exited is
+    buried at once, without waiting DEAD_AFTER; the one still running keeps its lease."""
+    clock = _clock()
+    exited = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await exited.wait()
+    running = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import time; time.sleep(60)"
+    )
+    try:
+        host = socket.gethostname()[:64]
+        async with db.transaction() as conn:
+            for name, pid in (("exited", exited.pid), ("running", running.pid)):
+                await workers.register(conn, name, host, pid, clock.now())
+                await workers.take(conn, f"poll:{name}", name, clock.now(), clock.now() + LEASE)
+        survivor = Worker(db, alone=True, clock=clock.now)
+        await survivor.start(heartbeat=False)
+        clock.advance(seconds=2)
+        await survivor.beat()
+        assert not await survivor.hold("poll:running")
+        assert await survivor.hold("poll:exited")
+        await survivor.stop()
+    finally:
+        running.kill()
+        await running.wait()

@@ -173,6 +173,10 @@ class Engine:
         self._task: asyncio.Task[None] | None = None
         self._held: dict[str, float] = {}  # channel → loop time its flood wait ends
         self._running = asyncio.Lock()
+        # Several processes on one database (set by the runtime): who claims, and whether this
+        # process sends now (paced sending has one sender, see bot.services.outbox).
+        self.claimer = ""
+        self.sends: Callable[[], bool] = lambda: True
 
     def wake(self) -> None:
         """Look at the outbox now (something was made due)."""
@@ -195,7 +199,8 @@ class Engine:
         while True:
             try:
                 await self.deliver_due()
-                delay = await self._until_next()
+                # Not sending: sleep until the runtime wakes this engine to take over.
+                delay = await self._until_next() if self.sends() else LONGEST_SLEEP.total_seconds()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -217,6 +222,8 @@ class Engine:
     async def deliver_due(self) -> int:
         """Send every message that is due now; returns how many went out."""
         async with self._running:  # one sending run at a time
+            if not self.sends():
+                return 0  # another process sends
             if self.rules.send_time(self.clock()) > self.clock():
                 return 0  # quiet hours: nothing goes out until they end
             return await self._deliver()
@@ -239,6 +246,7 @@ class Engine:
                     self.rules.tz,
                     busy=set(recent),
                     rollup_past=self.rollup_past,
+                    by=self.claimer,
                 )
             )
 

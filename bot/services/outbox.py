@@ -2,12 +2,29 @@
 
 Every message the bot starts (notices, nudges, moves, ratings, flags, digests, messages about
 kiến nghị, the monthly digests) is a row of one table; this is its one claim path.
+
+Several processes on one database share the outbox. A claim names the process that made it
+(`claimed_by`); when a process dies, the one that buries it puts back in the queue only the
+messages the dead one was sending, and a process that stops puts back its own. Claims are taken
+with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two processes never claim the same message.
+
+The flood limits of a channel are the bot's, not one process's: while sending is paced (a
+channel's `max_messages_per_second` above 0, the default), only the process holding the lease
+`send` sends, pacing as one process does; the others claim nothing and take the lease when it
+lapses (its holder renews it with each heartbeat, and loses it when it dies or stops). When
+sending is not paced (0 for every channel this process sends on, e.g. a local Bot API server),
+every process sends and the claims keep them apart. Whoever sends looks at the outbox every
+`LOOK_EVERY` while idle, so a change made in another process reaches people within a second or
+two; a process alone on its database (SQLite) is woken by the changes it makes itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +41,7 @@ from bot.domain.meetings import (
 from bot.domain.models import ChatAccount, Person, Role, Unit
 from bot.domain.petitions import Petition
 from bot.services.reports import CellReport
+from bot.services.workers import Worker
 from bot.storage import (
     accounts,
     flags,
@@ -37,9 +55,15 @@ from bot.storage import (
 )
 from bot.storage.db import Conn, Database
 
+log = logging.getLogger(__name__)
+
 # Telegram allows about one message a second to one chat: a person's next notice waits this
 # long after the last, whatever the timing of the batches around it.
 SAME_CHAT_GAP = timedelta(seconds=2)
+# The lease of the one process that sends while sending is paced.
+SEND_LEASE = "send"
+# How often the sending process looks at the outbox while idle, when others share it.
+LOOK_EVERY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -95,9 +119,19 @@ class Delivery:
 
 
 async def recover(db: Database) -> int:
-    """At start-up: messages claimed by a process that died go back to the queue."""
+    """At start-up: messages claimed by no live process go back to the queue.
+
+    Those of processes that died are handed on when they are buried (`hand_on`); this catches
+    what no process owns any more (claimed before claims named a process, or by one that has
+    left without handing them on).
+    """
     async with db.transaction() as conn:
-        return await outbox.release_claimed(conn)
+        return await outbox.release_orphans(conn)
+
+
+async def hand_on(conn: Conn, dead: Sequence[str]) -> int:
+    """Messages the processes `dead` were sending go back to the queue (in the burial's work)."""
+    return await outbox.release_claims(conn, dead)
 
 
 async def release(db: Database, notice_ids: list[int]) -> None:
@@ -132,16 +166,19 @@ async def claim(
     *,
     busy: set[int] | None = None,
     rollup_past: int | None = None,
+    by: str = "",
 ) -> list[Delivery]:
-    """Claim due notices; ones that need not or cannot go are closed here, not returned.
+    """Claim due notices for the process `by`; ones that need not go are closed, not returned.
 
     At most one notice per person per batch, and none for the people sent one a moment ago
     (`busy`), so nobody gets two messages in the same second; theirs keep their place. A
     cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
+    postgresql = getattr(db, "dialect", "sqlite") == "postgresql"
+    # On PostgreSQL: `db.transaction(shared=True)` once pg-storage lands (row locks suffice).
     async with db.transaction() as conn:
-        batch = await outbox.claim_due(conn, now, limit, busy or ())
+        batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()
         taken: set[int] = set()  # rows that go inside a cadre's message of the day
         cache = await _Cache.load(conn, batch)
@@ -186,9 +223,7 @@ def rollup_time(due_at: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, ROLLUP_AT, tz)
 
 
-async def _follows_many(
-    conn: aiosqlite.Connection, known: dict[int, bool], person_id: int, past: int
-) -> bool:
+async def _follows_many(conn: Conn, known: dict[int, bool], person_id: int, past: int) -> bool:
     if person_id not in known:
         assigned = await people.followed_units(conn, person_id)
         cells = await units.cells_under(conn, [u.id for u in assigned])
@@ -197,7 +232,7 @@ async def _follows_many(
 
 
 async def _rollup(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     cache: _Cache,
     delivery: Delivery,
     batch: list[Notice],
@@ -222,7 +257,7 @@ async def _rollup(
 
 
 async def _cadre_day(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     cache: _Cache,
     delivery: Delivery,
     batch: list[Notice],
@@ -419,3 +454,84 @@ async def failed(db: Database, notice_id: int, now: datetime, error: str) -> Non
     """A failure that will not pass by retrying (the platform refused the message itself)."""
     async with db.transaction() as conn:
         await outbox.finish(conn, notice_id, NoticeState.FAILED, now=now, error=error)
+
+
+class SendingTurn:
+    """Whether this process sends now, and its eye on the outbox when others share it."""
+
+    def __init__(
+        self,
+        db: Database,
+        worker: Worker,
+        *,
+        paced: bool,
+        wake: Callable[[], None],
+        ready: Callable[[], bool],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.worker = worker
+        # Paced sending has one sender for the whole bot (the flood limits are the bot's).
+        self.paced = paced
+        self.wake = wake
+        self.ready = ready  # False in quiet hours: nothing to look for then
+        self.clock = clock
+        self._task: asyncio.Task[None] | None = None
+        worker.on_dead(self._hand_on)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may be sending from the same outbox: always, as a second
+        process may join at any moment (on PostgreSQL, or on one SQLite file of this machine);
+        one process alone simply holds the lease."""
+        return True
+
+    def sends(self) -> bool:
+        """Whether this process sends now: alone, unpaced, or holding the lease `send`."""
+        return not self.shared or not self.paced or self.worker.holds(SEND_LEASE)
+
+    async def start(self) -> None:
+        """Put back what no process owns, take the turn if it is free, and keep looking."""
+        released = await recover(self.db)
+        if released:
+            log.warning(
+                "%d messages were being sent when the bot stopped; they go again", released
+            )
+        if self.shared:
+            if self.paced:
+                await self.worker.hold(SEND_LEASE)
+            self._task = asyncio.create_task(self._look_every(), name="chibo-outbox-watch")
+
+    async def stop(self) -> None:
+        """Stop looking; the lease goes when the worker leaves."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def look(self) -> None:
+        """Take the turn if it has lapsed; wake the engine when this process sends and
+        something is due (one indexed query)."""
+        if self.paced and not self.worker.holds(SEND_LEASE):
+            if not await self.worker.hold(SEND_LEASE):
+                return  # another process sends
+            log.info("this process sends from now on")
+            self.wake()
+            return
+        if self.ready() and await any_due(self.db, self.clock()):
+            self.wake()
+
+    async def _look_every(self) -> None:
+        while True:
+            await asyncio.sleep(LOOK_EVERY.total_seconds())
+            try:
+                await self.look()
+            except Exception:
+                log.exception("looking at the outbox failed; it looks again")
+
+    async def _hand_on(self, conn: Conn, dead: list[str]) -> None:
+        released = await hand_on(conn, dead)
+        if released:
+            log.warning("%d messages a stopped process was sending go out again", released)
+            self.wake()  # the engine looks once this unit of work is committed

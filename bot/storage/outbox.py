@@ -52,19 +52,32 @@ async def set_state(
 
 
 async def claim_due(
-    conn: Conn, now: datetime, limit: int, skip_people: Iterable[int] = ()
+    conn: Conn,
+    now: datetime,
+    limit: int,
+    skip_people: Iterable[int] = (),
+    *,
+    by: str = "",
+    skip_locked: bool = False,
 ) -> list[Notice]:
-    """Take up to `limit` due notices, marking them as being sent; none for `skip_people`."""
+    """Take up to `limit` due notices for the process `by`, marking them as being sent.
+
+    None for `skip_people`. With `skip_locked` (PostgreSQL) rows another process is claiming
+    at this moment are passed over rather than waited for: the claims run side by side.
+    """
     skip = sorted(set(skip_people))
     others = f" AND person_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     async with conn.execute(
-        _NOTICE + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?",
+        _NOTICE
+        + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?{lock}",
         (ts(now), *skip, limit),
     ) as cur:
         due = [_notice(row) for row in await cur.fetchall()]
     await conn.executemany(
-        "UPDATE notices SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-        [(n.id,) for n in due],
+        "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
+        "WHERE id = ?",
+        [(by or None, n.id) for n in due],
     )
     return due
 
@@ -99,7 +112,8 @@ async def sent_many(conn: Conn, sent: Sequence[tuple[int, str, str]], now: datet
 async def postpone(conn: Conn, notice_id: int, until: datetime, error: str = "") -> None:
     """Put a notice back in the queue, to be tried again later."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending', due_at = ?, error = ? WHERE id = ?",
+        "UPDATE notices SET state = 'pending', due_at = ?, error = ?, claimed_by = NULL "
+        "WHERE id = ?",
         (ts(until), error[:500], notice_id),
     )
 
@@ -107,15 +121,33 @@ async def postpone(conn: Conn, notice_id: int, until: datetime, error: str = "")
 async def unclaim(conn: Conn, notice_id: int) -> None:
     """A claimed notice back to the queue, due as it was; the claim was not a try."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending', attempts = attempts - 1 "
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1, claimed_by = NULL "
         "WHERE id = ? AND state = 'sending'",
         (notice_id,),
     )
 
 
-async def release_claimed(conn: Conn) -> int:
-    """After a restart: notices claimed but never confirmed go back to the queue."""
-    cur = await conn.execute("UPDATE notices SET state = 'pending' WHERE state = 'sending'")
+async def release_claims(conn: Conn, dead: Sequence[str]) -> int:
+    """Notices the processes `dead` claimed and never confirmed go back to the queue.
+
+    So do those claimed by no process (before claims named one); how many went back.
+    """
+    marks = ", ".join("?" for _ in dead)
+    theirs = f"claimed_by IN ({marks}) OR " if dead else ""
+    cur = await conn.execute(
+        "UPDATE notices SET state = 'pending', claimed_by = NULL "
+        f"WHERE state = 'sending' AND ({theirs}claimed_by IS NULL)",
+        tuple(dead),
+    )
+    return cur.rowcount
+
+
+async def release_orphans(conn: Conn) -> int:
+    """Notices claimed by a process no longer registered (or by none) go back to the queue."""
+    cur = await conn.execute(
+        "UPDATE notices SET state = 'pending', claimed_by = NULL WHERE state = 'sending' "
+        "AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM workers))"
+    )
     return cur.rowcount
 
 
@@ -170,7 +202,7 @@ async def prune(conn: Conn, before: datetime) -> int:
 
 
 async def cadre_day(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     person_id: int,
     before: datetime,
     *,
@@ -189,7 +221,7 @@ async def cadre_day(
         return [_notice(row) for row in await cur.fetchall()]
 
 
-async def take(conn: aiosqlite.Connection, notice_ids: Sequence[int]) -> None:
+async def take(conn: Conn, notice_ids: Sequence[int]) -> None:
     """Claim waiting notices that go out inside another message."""
     await conn.executemany(
         "UPDATE notices SET state = 'sending', attempts = attempts + 1 "
@@ -199,7 +231,7 @@ async def take(conn: aiosqlite.Connection, notice_ids: Sequence[int]) -> None:
 
 
 async def of_person_due(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     person_id: int,
     purposes: Sequence[Purpose],
     now: datetime,
@@ -219,7 +251,7 @@ async def of_person_due(
         return [_notice(row) for row in await cur.fetchall()]
 
 
-async def defer(conn: aiosqlite.Connection, notice_id: int, until: datetime) -> None:
+async def defer(conn: Conn, notice_id: int, until: datetime) -> None:
     """A claimed notice back to the queue, due later; the claim was not a try."""
     await conn.execute(
         "UPDATE notices SET state = 'pending', attempts = attempts - 1, due_at = ? "

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.storage._util import ts
+from bot.storage.db import Conn
 
 
-async def register(
-    conn: aiosqlite.Connection, worker_id: str, host: str, pid: int, now: datetime
-) -> None:
+async def register(conn: Conn, worker_id: str, host: str, pid: int, now: datetime) -> None:
     """A process starts: it is alive from now."""
     await conn.execute(
         "INSERT INTO workers (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)",
@@ -19,13 +16,13 @@ async def register(
     )
 
 
-async def seen(conn: aiosqlite.Connection, worker_id: str, now: datetime) -> bool:
+async def seen(conn: Conn, worker_id: str, now: datetime) -> bool:
     """A process says it is alive; False when others had already given it up for dead."""
     cur = await conn.execute("UPDATE workers SET seen_at = ? WHERE id = ?", (ts(now), worker_id))
     return cur.rowcount > 0
 
 
-async def dead(conn: aiosqlite.Connection, since: datetime) -> list[str]:
+async def dead(conn: Conn, since: datetime) -> list[str]:
     """Processes not seen since `since`."""
     async with conn.execute(
         "SELECT id FROM workers WHERE seen_at < ? ORDER BY id", (ts(since),)
@@ -33,7 +30,13 @@ async def dead(conn: aiosqlite.Connection, since: datetime) -> list[str]:
         return [str(row[0]) for row in await cur.fetchall()]
 
 
-async def alive(conn: aiosqlite.Connection, since: datetime) -> list[str]:
+async def registered(conn: Conn) -> list[tuple[str, str, int]]:
+    """Every registered process: (id, host, pid)."""
+    async with conn.execute("SELECT id, host, pid FROM workers ORDER BY id") as cur:
+        return [(str(row[0]), str(row[1]), int(row[2])) for row in await cur.fetchall()]
+
+
+async def alive(conn: Conn, since: datetime) -> list[str]:
     """Processes seen since `since`."""
     async with conn.execute(
         "SELECT id FROM workers WHERE seen_at >= ? ORDER BY id", (ts(since),)
@@ -41,15 +44,13 @@ async def alive(conn: aiosqlite.Connection, since: datetime) -> list[str]:
         return [str(row[0]) for row in await cur.fetchall()]
 
 
-async def forget(conn: aiosqlite.Connection, worker_id: str) -> None:
+async def forget(conn: Conn, worker_id: str) -> None:
     """A process is gone (stopped, or found dead and its work handed on)."""
     await conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
     await conn.execute("DELETE FROM leases WHERE holder = ?", (worker_id,))
 
 
-async def take(
-    conn: aiosqlite.Connection, name: str, worker_id: str, now: datetime, until: datetime
-) -> bool:
+async def take(conn: Conn, name: str, worker_id: str, now: datetime, until: datetime) -> bool:
     """Take or renew the lease `name` until `until`; False while another process holds it."""
     cur = await conn.execute(
         "UPDATE leases SET holder = ?, until = ? WHERE name = ? AND (holder = ? OR until < ?)",
@@ -64,12 +65,12 @@ async def take(
     return cur.rowcount > 0
 
 
-async def give_up(conn: aiosqlite.Connection, name: str, worker_id: str) -> None:
+async def give_up(conn: Conn, name: str, worker_id: str) -> None:
     """Release the lease `name` if this process holds it."""
     await conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, worker_id))
 
 
-async def holder(conn: aiosqlite.Connection, name: str, now: datetime) -> str | None:
+async def holder(conn: Conn, name: str, now: datetime) -> str | None:
     """Who holds the lease `name` now (None when nobody does)."""
     async with conn.execute(
         "SELECT holder FROM leases WHERE name = ? AND until >= ?", (name, ts(now))

@@ -4,9 +4,10 @@ python-telegram-bot's updater confirms what it fetched by asking for the next up
 before the handlers have run. If the process dies in between, Telegram will not send those
 updates again. So `InboxBot.get_updates` writes every fetched update to the `inbox` table before
 returning it (the confirmation can only follow), `ChiboApplication.process_update` marks it
-handled afterwards, and at start-up `replay` puts back in the queue whatever was fetched but not
-handled. An update Telegram sends again after a restart is handled once: a copy already handled
-is skipped.
+handled afterwards, and when a process takes the lease of polling (at start-up, when it runs
+alone) `replay` puts back in the queue whatever was fetched but not handled, by it or by a
+process that died. An update Telegram sends again after a restart is handled once: a copy
+already handled is skipped.
 """
 
 from __future__ import annotations

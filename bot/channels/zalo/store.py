@@ -8,22 +8,52 @@ from bot.storage._util import dt, ts
 from bot.storage.db import Conn
 
 
-async def keep(conn: Conn, key: str, chat_id: str, payload: str, now: datetime) -> bool:
-    """Store an update; False when one with this key was stored before (Zalo repeats)."""
+async def keep(
+    conn: Conn,
+    key: str,
+    chat_id: str,
+    payload: str,
+    now: datetime,
+    worker: str | None = None,
+) -> bool:
+    """Store an update taken by `worker`; False when one with this key was stored before
+    (Zalo repeats, or another process took it)."""
     cur = await conn.execute(
-        "INSERT INTO zalo_inbox (key, chat_id, payload, received_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (key) DO NOTHING",
-        (key, chat_id, payload, ts(now)),
+        "INSERT INTO zalo_inbox (key, chat_id, payload, received_at, worker) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        (key, chat_id, payload, ts(now), worker),
     )
     return cur.rowcount > 0
 
 
-async def unhandled(conn: Conn) -> list[tuple[str, str]]:
-    """Updates stored but not handled, in arrival order: (key, payload)."""
+async def unhandled(conn: Conn, worker: str) -> list[tuple[str, str]]:
+    """The updates `worker` took but has not handled, in arrival order: (key, payload)."""
     async with conn.execute(
-        "SELECT key, payload FROM zalo_inbox WHERE handled_at IS NULL ORDER BY seq"
+        "SELECT key, payload FROM zalo_inbox WHERE handled_at IS NULL AND worker = ? ORDER BY seq",
+        (worker,),
     ) as cur:
         return [(str(row[0]), str(row[1])) async for row in cur]
+
+
+async def hand_on(conn: Conn, dead: list[str], worker: str) -> int:
+    """Give the unhandled updates of dead processes to `worker`; how many."""
+    marks = ", ".join("?" for _ in dead)
+    cur = await conn.execute(
+        f"UPDATE zalo_inbox SET worker = ? WHERE handled_at IS NULL AND worker IN ({marks})",
+        (worker, *dead),
+    )
+    return cur.rowcount
+
+
+async def adopt(conn: Conn, worker: str) -> int:
+    """Give `worker` the unhandled updates of nobody: stored before updates had a process, or
+    left by a process that is no longer registered; how many."""
+    cur = await conn.execute(
+        "UPDATE zalo_inbox SET worker = ? WHERE handled_at IS NULL "
+        "AND (worker IS NULL OR worker NOT IN (SELECT id FROM workers))",
+        (worker,),
+    )
+    return cur.rowcount
 
 
 async def handled(conn: Conn, key: str, now: datetime) -> None:
