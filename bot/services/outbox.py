@@ -54,6 +54,7 @@ from bot.storage import (
     units,
 )
 from bot.storage.db import Conn, Database
+from bot.storage.dialect import POSTGRESQL
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,11 @@ async def claim(
     cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
-    postgresql = getattr(db, "dialect", "sqlite") == "postgresql"
-    # On PostgreSQL: `db.transaction(shared=True)` once pg-storage lands (row locks suffice).
-    async with db.transaction() as conn:
+    postgresql = db.dialect == POSTGRESQL
+    # On PostgreSQL the claims of several processes run side by side, not under the one-writer
+    # lock: every row a claim reads to send is locked FOR UPDATE SKIP LOCKED, so no two claims
+    # take the same row, and a claim never waits for another's locks.
+    async with db.transaction(shared=postgresql) as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()
         taken: set[int] = set()  # rows that go inside a cadre's message of the day
@@ -193,7 +196,7 @@ async def claim(
                 await outbox.unclaim(conn, notice.id)
             else:
                 if delivery.is_cadre and notice.purpose is Purpose.NOTICE:
-                    delivery = await _cadre_day(conn, cache, delivery, batch, now, tz)
+                    delivery = await _cadre_day(conn, cache, delivery, batch, now, tz, by)
                     taken.update(delivery.notice_ids)
                 elif (
                     rollup_past is not None
@@ -205,7 +208,7 @@ async def claim(
                     if now < rollup:
                         await outbox.defer(conn, notice.id, rollup)
                         continue
-                    delivery = await _rollup(conn, cache, delivery, batch, now, tz)
+                    delivery = await _rollup(conn, cache, delivery, batch, now, tz, by)
                     taken.update(delivery.notice_ids)
                 seen.add(notice.person_id)
                 deliveries.append(delivery)
@@ -238,6 +241,7 @@ async def _rollup(
     batch: list[Notice],
     now: datetime,
     tz: ZoneInfo,
+    by: str = "",
 ) -> Delivery:
     """The day's per-meeting digests and flags of a cadre following many cells, together."""
     person = delivery.person
@@ -252,7 +256,7 @@ async def _rollup(
             await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
         elif other.is_cadre:
             bundle.append(other)
-    await outbox.take(conn, [d.notice.id for d in bundle])
+    await outbox.take(conn, [d.notice.id for d in bundle], by=by)
     return dataclasses.replace(delivery, bundle=tuple(bundle))
 
 
@@ -263,6 +267,7 @@ async def _cadre_day(
     batch: list[Notice],
     now: datetime,
     tz: ZoneInfo,
+    by: str = "",
 ) -> Delivery:
     """A cadre's notices due today about the cells they follow go in one message.
 
@@ -282,7 +287,7 @@ async def _cadre_day(
             await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
         elif other.is_cadre:
             bundle.append(other)
-    await outbox.take(conn, [d.notice.id for d in bundle])
+    await outbox.take(conn, [d.notice.id for d in bundle], by=by)
     return dataclasses.replace(delivery, bundle=tuple(bundle))
 
 
@@ -424,7 +429,9 @@ class SentLog:
     async def _write(self, now: datetime) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            async with self._db.transaction() as conn:
+            # Rows this process claimed, written by id: no read to guard, so on PostgreSQL
+            # the writes of several processes need not wait for one another.
+            async with self._db.transaction(shared=True) as conn:
                 await outbox.sent_many(conn, batch, now)
 
 

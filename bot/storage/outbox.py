@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain.meetings import Notice, NoticeState, Purpose
 from bot.storage._util import dt, ts
 from bot.storage.db import Conn
+from bot.storage.dialect import POSTGRESQL
 from bot.storage.meetings import _NOTICE, _notice
 
 
@@ -105,7 +106,11 @@ async def sent_many(conn: Conn, sent: Sequence[tuple[int, str, str]], now: datet
     await conn.executemany(
         "UPDATE notices SET state = 'sent', sent_at = ?, message_id = ?, channel = ?, "
         "error = '' WHERE id = ?",
-        [(ts(now), message_id, channel, notice_id) for notice_id, message_id, channel in sent],
+        # In id order: two writers over the same rows take their locks in one order.
+        [
+            (ts(now), message_id, channel, notice_id)
+            for notice_id, message_id, channel in sorted(sent)
+        ],
     )
 
 
@@ -215,19 +220,25 @@ async def cadre_day(
     async with conn.execute(
         _NOTICE + " WHERE person_id = ? AND purpose = 'notice' AND meeting_id IS NOT NULL "
         f"AND due_at < ? AND id != ? AND (state = 'pending' OR id IN ({marks})) "
-        "ORDER BY due_at, id",
+        f"ORDER BY due_at, id{_skip_locked(conn)}",
         (person_id, ts(before), besides, *claimed),
     ) as cur:
         return [_notice(row) for row in await cur.fetchall()]
 
 
-async def take(conn: Conn, notice_ids: Sequence[int]) -> None:
-    """Claim waiting notices that go out inside another message."""
+async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> None:
+    """Claim, for the process `by`, waiting notices that go out inside another message."""
     await conn.executemany(
-        "UPDATE notices SET state = 'sending', attempts = attempts + 1 "
+        "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
         "WHERE id = ? AND state = 'pending'",
-        [(notice_id,) for notice_id in notice_ids],
+        [(by or None, notice_id) for notice_id in notice_ids],
     )
+
+
+def _skip_locked(conn: Conn) -> str:
+    """On PostgreSQL, where claims run side by side: lock the rows read, passing over those
+    another process's claim holds (the rows a claim reads are the rows it then takes)."""
+    return " FOR UPDATE SKIP LOCKED" if conn.dialect == POSTGRESQL else ""
 
 
 async def of_person_due(
@@ -245,7 +256,7 @@ async def of_person_due(
     marks = ", ".join("?" for _ in claimed) or "NULL"
     async with conn.execute(
         _NOTICE + f" WHERE person_id = ? AND purpose IN ({kinds}) AND due_at <= ? AND id != ? "
-        f"AND (state = 'pending' OR id IN ({marks})) ORDER BY due_at, id",
+        f"AND (state = 'pending' OR id IN ({marks})) ORDER BY due_at, id{_skip_locked(conn)}",
         (person_id, *(p.value for p in purposes), ts(now), besides, *claimed),
     ) as cur:
         return [_notice(row) for row in await cur.fetchall()]
