@@ -86,14 +86,12 @@ def _config(tmp_path: Path, sim: FakeTelegram, per_second: int) -> Config:
 
 
 def _expected(database: Path) -> dict[int, int]:
-    """One notice per member, one per followed cell for a cadre."""
+    """One notice per member, one message listing their cells for a cadre."""
     return {
-        int(str(external)): int(str(count))
-        for external, count in _rows(
+        int(str(external)): 1
+        for (external,) in _rows(
             database,
-            "SELECT a.external_id, CASE WHEN m.role = 'cadre' THEN "
-            "(SELECT COUNT(*) FROM cadre_assignments c WHERE c.person_id = m.person_id) "
-            "ELSE 1 END FROM memberships m "
+            "SELECT a.external_id FROM memberships m "
             "JOIN chat_accounts a ON a.person_id = m.person_id AND a.channel = 'telegram' "
             "WHERE m.status = 'active'",
         )

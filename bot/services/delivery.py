@@ -268,6 +268,8 @@ class Engine:
 
         try:
             while True:
+                if not self.sends():
+                    break  # another process took the sending over (this one had stalled)
                 batch = await claiming
                 if not batch:
                     total += await land(0)

@@ -241,7 +241,7 @@ async def _rollup(
     batch: list[Notice],
     now: datetime,
     tz: ZoneInfo,
-    by: str = "",
+    by: str,
 ) -> Delivery:
     """The day's per-meeting digests and flags of a cadre following many cells, together."""
     person = delivery.person
@@ -256,8 +256,7 @@ async def _rollup(
             await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
         elif other.is_cadre:
             bundle.append(other)
-    await outbox.take(conn, [d.notice.id for d in bundle], by=by)
-    return dataclasses.replace(delivery, bundle=tuple(bundle))
+    return dataclasses.replace(delivery, bundle=await _take(conn, bundle, mates, by))
 
 
 async def _cadre_day(
@@ -267,7 +266,7 @@ async def _cadre_day(
     batch: list[Notice],
     now: datetime,
     tz: ZoneInfo,
-    by: str = "",
+    by: str,
 ) -> Delivery:
     """A cadre's notices due today about the cells they follow go in one message.
 
@@ -287,8 +286,17 @@ async def _cadre_day(
             await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
         elif other.is_cadre:
             bundle.append(other)
-    await outbox.take(conn, [d.notice.id for d in bundle], by=by)
-    return dataclasses.replace(delivery, bundle=tuple(bundle))
+    return dataclasses.replace(delivery, bundle=await _take(conn, bundle, mates, by))
+
+
+async def _take(
+    conn: Conn, bundle: list[Delivery], mates: list[int], by: str
+) -> tuple[Delivery, ...]:
+    """Claim the rows going inside a message; those another process claimed first stay out."""
+    taken = await outbox.take(
+        conn, [d.notice.id for d in bundle if d.notice.id not in mates], by=by
+    )
+    return tuple(d for d in bundle if d.notice.id in taken or d.notice.id in mates)
 
 
 class _Cache:

@@ -226,13 +226,21 @@ async def cadre_day(
         return [_notice(row) for row in await cur.fetchall()]
 
 
-async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> None:
-    """Claim, for the process `by`, waiting notices that go out inside another message."""
-    await conn.executemany(
-        "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
-        "WHERE id = ? AND state = 'pending'",
-        [(by or None, notice_id) for notice_id in notice_ids],
-    )
+async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> set[int]:
+    """Claim waiting notices that go out inside another message, for the process `by`.
+
+    The ids it took: with several processes, another may have claimed one a moment before.
+    """
+    taken: set[int] = set()
+    for notice_id in notice_ids:
+        cur = await conn.execute(
+            "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
+            "WHERE id = ? AND state = 'pending'",
+            (by or None, notice_id),
+        )
+        if cur.rowcount > 0:
+            taken.add(notice_id)
+    return taken
 
 
 def _skip_locked(conn: Conn) -> str:
@@ -265,7 +273,7 @@ async def of_person_due(
 async def defer(conn: Conn, notice_id: int, until: datetime) -> None:
     """A claimed notice back to the queue, due later; the claim was not a try."""
     await conn.execute(
-        "UPDATE notices SET state = 'pending', attempts = attempts - 1, due_at = ? "
-        "WHERE id = ? AND state = 'sending'",
+        "UPDATE notices SET state = 'pending', attempts = attempts - 1, due_at = ?, "
+        "claimed_by = NULL WHERE id = ? AND state = 'sending'",
         (ts(until), notice_id),
     )
