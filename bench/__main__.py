@@ -81,7 +81,11 @@ async def run_all(
 
 
 async def run_postgresql(
-    work: Path, names: tuple[str, ...], quick: bool, processes: tuple[int, ...]
+    work: Path,
+    names: tuple[str, ...],
+    quick: bool,
+    processes: tuple[int, ...],
+    province_size: int = 0,
 ) -> dict[str, Any]:
     """The PostgreSQL benchmarks, each beside one process on SQLite; figures by name."""
     small, large = (300, 3_000) if quick else (3_000, 30_000)
@@ -93,6 +97,7 @@ async def run_postgresql(
         "processes": list(processes),
         "postgresql": server.version(),
         "server": "scripts/pg-temp" if server.folder else pgserver.ENV_URL,
+        "province_members": province_size,
     }
     orgs: dict[int, scenario.Org] = {}
 
@@ -134,6 +139,8 @@ async def run_postgresql(
                 _show(figures, key)
         if "digest" in names:
             members, cells = (3_000, 140) if quick else (150_000, 7_000)
+            if province_size:
+                members, cells = province_size, max(1, province_size // scenario.MEMBERS_PER_CELL)
             print(f"· province digest {members:,} members, {cells:,} cells", flush=True)
             figures["digest"] = await province.on_postgresql(
                 work / "province", server, members=members, cells=cells
@@ -156,6 +163,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default=",".join(ALL), help="which benchmarks, e.g. wave,crash")
     parser.add_argument(
         "--year-members", type=int, default=0, help="members of the year benchmark's province"
+    )
+    parser.add_argument(
+        "--province-members",
+        type=int,
+        default=0,
+        help="with --storage postgresql: the digest's province, e.g. 150000 with --quick",
     )
     parser.add_argument(
         "--storage", choices=("sqlite", "postgresql"), default="sqlite", help="the database"
@@ -182,7 +195,9 @@ def main(argv: list[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     if postgresql:
-        figures = asyncio.run(run_postgresql(work, names, args.quick, processes))
+        figures = asyncio.run(
+            run_postgresql(work, names, args.quick, processes, args.province_members)
+        )
         figures["total_minutes"] = (time.monotonic() - started) / 60
         figures["machine"] = machine()
         (work / "figures-postgresql.json").write_text(

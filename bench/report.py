@@ -264,7 +264,8 @@ def render_postgresql(f: dict[str, Any]) -> str:
         "Every figure of this section comes from one run of",
         "",
         "```",
-        f"{COMMAND} --storage postgresql --processes {','.join(map(str, processes))}{quick}",
+        f"{COMMAND} --storage postgresql --processes {','.join(map(str, processes))}{quick}"
+        + (f" --province-members {f['province_members']}" if f.get("province_members") else ""),
         "```",
         "",
         f"on PostgreSQL {f.get('postgresql', '?')}, {where}; beside one `chibo run` on a SQLite",
@@ -278,9 +279,9 @@ def render_postgresql(f: dict[str, Any]) -> str:
     ]
     if f["quick"]:
         out += [
-            f"**Quick sizes ({small:,} and {large:,} members; the province of "
-            f"{f.get('digest', {}).get('members', 0):,} members), not the full sizes of the "
-            "sections above.**",
+            f"**Quick sizes for the wave and the storm ({small:,} and {large:,} members), "
+            "not the full sizes of the sections above; the province of "
+            f"{f.get('digest', {}).get('members', 0):,} members.**",
             "",
         ]
     if any(k.startswith("wave-") for k in f):
@@ -292,9 +293,16 @@ def render_postgresql(f: dict[str, Any]) -> str:
             "notices delivered per second across all processes, at the simulator, from the",
             "first notice to the last. Target: two processes ≥ 1.6× one on PostgreSQL.",
             "",
+            "The last columns say where the time went: CPU seconds of the bot processes, of the",
+            "simulator and of the PostgreSQL server during the wave (start-up included), and how",
+            "many connections were, on average, waiting for the one-writer lock or inside a",
+            "transaction between two statements (sampled every 50 ms).",
+            "",
             "| members | database | processes | notices | lost | duplicated | seconds | rate/s "
-            "| × one process on PostgreSQL (≥ 1.6 for two) | sent by each process | bot CPU s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| × one process on PostgreSQL (≥ 1.6 for two) | rows sent by each process "
+            "| CPU s: bots, simulator, PostgreSQL | waiting for the writer lock "
+            "| in a transaction, idle |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for size in (small, large):
             one = f.get(f"wave-{size}-pg-1", {}).get("rate", 0.0)
@@ -305,10 +313,18 @@ def render_postgresql(f: dict[str, Any]) -> str:
                     continue
                 ratio = f"{w['rate'] / one:.2f}" if label == "PostgreSQL" and one else "–"
                 each = " + ".join(f"{n:,}" for n in w.get("by_process", [])) or "–"
+                cpu = w.get("cpu", {})
+                seen = w.get("connections") or {}
+                waits = f"{seen['waiting_for_writer_lock']:.2f}" if seen else "–"
+                idle = f"{seen['idle_in_transaction']:.2f}" if seen else "–"
+                used = (
+                    f"{cpu.get('bots', 0):.0f}, {cpu.get('simulator', 0):.0f}, "
+                    f"{cpu.get('database', 0):.0f}"
+                )
                 out.append(
                     f"| {size:,} | {label} | {w['processes']} | {w['notices']:,} of "
                     f"{w['expected']:,} | {w['lost']} | {w['duplicated']} | {w['seconds']:.1f} | "
-                    f"{w['rate']:.0f} | {ratio} | {each} | {w['bot_cpu_seconds']:.0f} |"
+                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {waits} | {idle} |"
                 )
         out.append("")
     storms = [("SQLite", f.get("storm-sqlite-1"))]
@@ -346,16 +362,24 @@ def render_postgresql(f: dict[str, Any]) -> str:
             "month's digest built in-process with the bot's own functions from each. Target: "
             "PostgreSQL within 2× of SQLite.",
             "",
-            "| digest | cells | SQLite s | PostgreSQL s | PostgreSQL ÷ SQLite (≤ 2) |",
-            "|---|---|---|---|---|",
+            "The chart is drawn the same way from either database; the last columns leave it out",
+            "(the month's reports and the trend: the reading from the database).",
+            "",
+            "| digest | cells | SQLite s | PostgreSQL s | PostgreSQL ÷ SQLite (≤ 2) "
+            "| SQLite s without the chart | PostgreSQL s without the chart | ÷ |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for key, lite in d["sqlite"].items():
             pg = d["postgresql"].get(key)
             if pg:
                 times = pg["seconds"] / lite["seconds"] if lite["seconds"] else 0.0
+                lite_db = lite["month_reports_s"] + lite["trend_s"]
+                pg_db = pg["month_reports_s"] + pg["trend_s"]
+                db_times = f"{pg_db / lite_db:.2f}" if lite_db else "–"
                 out.append(
                     f"| {lite['label']} | {lite['cells']:,} | {lite['seconds']:.2f} | "
-                    f"{pg['seconds']:.2f} | {times:.2f} |"
+                    f"{pg['seconds']:.2f} | {times:.2f} | {lite_db:.2f} | {pg_db:.2f} | "
+                    f"{db_times} |"
                 )
         out.append("")
     return "\n".join([*out, PG_END])

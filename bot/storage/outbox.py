@@ -63,16 +63,38 @@ async def claim_due(
 ) -> list[Notice]:
     """Take up to `limit` due notices for the process `by`, marking them as being sent.
 
-    None for `skip_people`. With `skip_locked` (PostgreSQL) rows another process is claiming
-    at this moment are passed over rather than waited for: the claims run side by side.
+    None for `skip_people`. With `skip_locked` (PostgreSQL, claims of several processes side
+    by side) a claim first locks the people it will write to, passing over those another
+    claim holds, then takes only their rows: everything due to one person (a cadre's notices
+    of the day, which go in one message) is claimed by one process, never split between two.
     """
     skip = sorted(set(skip_people))
     others = f" AND person_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
+    where = f" WHERE state = 'pending' AND due_at <= ?{others}"
+    params: tuple[object, ...] = (ts(now), *skip)
+    if skip_locked:
+        async with conn.execute(
+            f"SELECT person_id FROM notices{where} ORDER BY due_at, id LIMIT ?",
+            (*params, limit * 2),
+        ) as cur:
+            wanted = list(dict.fromkeys(int(row[0]) for row in await cur.fetchall()))[:limit]
+        if not wanted:
+            return []
+        marks = ", ".join("?" for _ in wanted)
+        # NO KEY UPDATE: the planner may still add rows for these people meanwhile.
+        async with conn.execute(
+            f"SELECT id FROM people WHERE id IN ({marks}) ORDER BY id "
+            "FOR NO KEY UPDATE SKIP LOCKED",
+            wanted,
+        ) as cur:
+            held = [int(row[0]) for row in await cur.fetchall()]
+        if not held:
+            return []
+        where += f" AND person_id IN ({', '.join('?' for _ in held)})"
+        params = (*params, *held)
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     async with conn.execute(
-        _NOTICE
-        + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?{lock}",
-        (ts(now), *skip, limit),
+        _NOTICE + f"{where} ORDER BY due_at, id LIMIT ?{lock}", (*params, limit)
     ) as cur:
         due = [_notice(row) for row in await cur.fetchall()]
     await conn.executemany(
@@ -244,8 +266,9 @@ async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> set[in
 
 
 def _skip_locked(conn: Conn) -> str:
-    """On PostgreSQL, where claims run side by side: lock the rows read, passing over those
-    another process's claim holds (the rows a claim reads are the rows it then takes)."""
+    """On PostgreSQL, where claims run side by side: lock the person's rows a claim reads to
+    take, passing over any another unit of work is changing (no claim waits, so none
+    deadlocks); other claims keep off this person's rows already (see `claim_due`)."""
     return " FOR UPDATE SKIP LOCKED" if conn.dialect == POSTGRESQL else ""
 
 
