@@ -294,15 +294,16 @@ def render_postgresql(f: dict[str, Any]) -> str:
             "first notice to the last. Target: two processes ≥ 1.6× one on PostgreSQL.",
             "",
             "The last columns say where the time went: CPU seconds of the bot processes, of the",
-            "simulator and of the PostgreSQL server during the wave (start-up included), and how",
-            "many connections were, on average, waiting for the one-writer lock or inside a",
+            "simulator and of the PostgreSQL server during the wave (start-up included); the",
+            "share of the machine's CPU time that was busy (everything on it, other work too);",
+            "how many connections were, on average, waiting for the one-writer lock or inside a",
             "transaction between two statements (sampled every 50 ms).",
             "",
             "| members | database | processes | notices | lost | duplicated | seconds | rate/s "
             "| × one process on PostgreSQL (≥ 1.6 for two) | rows sent by each process "
-            "| CPU s: bots, simulator, PostgreSQL | waiting for the writer lock "
+            "| CPU s: bots, simulator, PostgreSQL | machine busy | waiting for the writer lock "
             "| in a transaction, idle |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for size in (small, large):
             one = f.get(f"wave-{size}-pg-1", {}).get("rate", 0.0)
@@ -321,10 +322,12 @@ def render_postgresql(f: dict[str, Any]) -> str:
                     f"{cpu.get('bots', 0):.0f}, {cpu.get('simulator', 0):.0f}, "
                     f"{cpu.get('database', 0):.0f}"
                 )
+                whole = cpu.get("machine_busy", 0) + cpu.get("machine_idle", 0)
+                busy = f"{cpu['machine_busy'] / whole:.0%}" if whole else "–"
                 out.append(
                     f"| {size:,} | {label} | {w['processes']} | {w['notices']:,} of "
                     f"{w['expected']:,} | {w['lost']} | {w['duplicated']} | {w['seconds']:.1f} | "
-                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {waits} | {idle} |"
+                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {busy} | {waits} | {idle} |"
                 )
         out.append("")
     storms = [("SQLite", f.get("storm-sqlite-1"))]
