@@ -52,6 +52,11 @@ async def set_state(
     )
 
 
+# PostgreSQL: how many due rows per row wanted a claim looks at to find people no other
+# process is claiming (enough for about ten claims at once).
+CANDIDATES = 10
+
+
 async def claim_due(
     conn: Conn,
     now: datetime,
@@ -73,19 +78,21 @@ async def claim_due(
     where = f" WHERE state = 'pending' AND due_at <= ?{others}"
     params: tuple[object, ...] = (ts(now), *skip)
     if skip_locked:
+        # The first due rows are those other claims are taking at this moment: look further
+        # down the queue, so that each of several processes finds people of its own.
         async with conn.execute(
             f"SELECT person_id FROM notices{where} ORDER BY due_at, id LIMIT ?",
-            (*params, limit * 2),
+            (*params, limit * CANDIDATES),
         ) as cur:
-            wanted = list(dict.fromkeys(int(row[0]) for row in await cur.fetchall()))[:limit]
+            wanted = list(dict.fromkeys(int(row[0]) for row in await cur.fetchall()))
         if not wanted:
             return []
-        marks = ", ".join("?" for _ in wanted)
-        # NO KEY UPDATE: the planner may still add rows for these people meanwhile.
+        # In due order, the first `limit` nobody else holds; NO KEY UPDATE, so the planner
+        # may still add rows for these people meanwhile.
         async with conn.execute(
-            f"SELECT id FROM people WHERE id IN ({marks}) ORDER BY id "
-            "FOR NO KEY UPDATE SKIP LOCKED",
-            wanted,
+            "SELECT p.id FROM people p JOIN unnest(?::bigint[]) WITH ORDINALITY AS w(id, n) "
+            "ON p.id = w.id ORDER BY w.n LIMIT ? FOR NO KEY UPDATE OF p SKIP LOCKED",
+            (wanted, limit),
         ) as cur:
             held = [int(row[0]) for row in await cur.fetchall()]
         if not held:
