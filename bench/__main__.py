@@ -98,6 +98,7 @@ async def run_postgresql(
         "postgresql": server.version(),
         "server": "scripts/pg-temp" if server.folder else pgserver.ENV_URL,
         "province_members": province_size,
+        "random_page_cost": pgserver.RANDOM_PAGE_COST,
     }
     orgs: dict[int, scenario.Org] = {}
 

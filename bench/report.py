@@ -258,6 +258,7 @@ def render_postgresql(f: dict[str, Any]) -> str:
         if f.get("server") == "scripts/pg-temp"
         else "the server named by CHIBO_BENCH_POSTGRESQL"
     )
+    where += f", each database with random_page_cost = {f.get('random_page_cost', 4)}"
     out = [
         PG_MARK,
         "",
@@ -280,8 +281,12 @@ def render_postgresql(f: dict[str, Any]) -> str:
     if f["quick"]:
         out += [
             f"**Quick sizes for the wave and the storm ({small:,} and {large:,} members), "
-            "not the full sizes of the sections above; the province of "
-            f"{f.get('digest', {}).get('members', 0):,} members.**",
+            "not the full sizes of the sections above"
+            + (
+                f"; the province of {f['digest']['members']:,} members.**"
+                if "digest" in f
+                else ".**"
+            ),
             "",
         ]
     if any(k.startswith("wave-") for k in f):
@@ -295,15 +300,16 @@ def render_postgresql(f: dict[str, Any]) -> str:
             "",
             "The last columns say where the time went: CPU seconds of the bot processes, of the",
             "simulator and of the PostgreSQL server during the wave (start-up included); the",
-            "share of the machine's CPU time that was busy (everything on it, other work too);",
+            "notices sent per CPU second of the bots (what one costs, however many processes);",
+            "the share of the machine's CPU time that was busy (all of its work, others' too);",
             "how many connections were, on average, waiting for the one-writer lock or inside a",
             "transaction between two statements (sampled every 50 ms).",
             "",
             "| members | database | processes | notices | lost | duplicated | seconds | rate/s "
             "| × one process on PostgreSQL (≥ 1.6 for two) | rows sent by each process "
-            "| CPU s: bots, simulator, PostgreSQL | machine busy | waiting for the writer lock "
-            "| in a transaction, idle |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| CPU s: bots, simulator, PostgreSQL | notices per bot CPU second | machine busy "
+            "| waiting for the writer lock | in a transaction, idle |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for size in (small, large):
             one = f.get(f"wave-{size}-pg-1", {}).get("rate", 0.0)
@@ -322,12 +328,14 @@ def render_postgresql(f: dict[str, Any]) -> str:
                     f"{cpu.get('bots', 0):.0f}, {cpu.get('simulator', 0):.0f}, "
                     f"{cpu.get('database', 0):.0f}"
                 )
+                per_cpu = f"{w['notices'] / cpu['bots']:.0f}" if cpu.get("bots") else "–"
                 whole = cpu.get("machine_busy", 0) + cpu.get("machine_idle", 0)
                 busy = f"{cpu['machine_busy'] / whole:.0%}" if whole else "–"
                 out.append(
                     f"| {size:,} | {label} | {w['processes']} | {w['notices']:,} of "
                     f"{w['expected']:,} | {w['lost']} | {w['duplicated']} | {w['seconds']:.1f} | "
-                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {busy} | {waits} | {idle} |"
+                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {per_cpu} | {busy} | "
+                    f"{waits} | {idle} |"
                 )
         out.append("")
     storms = [("SQLite", f.get("storm-sqlite-1"))]
