@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import random
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.domain.orgfile import MAX_CELL_CHARS
 from bot.services.org_import import import_org_file
 from bot.storage.db import Database
+from bot.storage.dialect import sqlite_path, to_postgresql
 
 PROVINCE = "Tỉnh Bến Sông"
 FIRST_USER_ID = 10_000_000
@@ -120,38 +122,62 @@ async def build(database: Path, org_file: Path, now: datetime) -> float:
     return seconds
 
 
-def link_everyone(database: Path, now: datetime) -> list[Member]:
-    """Give every person a chat account (telegram id = FIRST_USER_ID + person id)."""
-    conn = sqlite3.connect(database)
+def _query(
+    database: Path | str, sql: str, rows: Sequence[tuple[object, ...]] = ()
+) -> list[tuple[object, ...]]:
+    """Run one statement synchronously on a SQLite file or a PostgreSQL url: its rows, or,
+    with `rows`, the statement once per row (committed)."""
+    path = sqlite_path(database)
+    if path is None:
+        import psycopg  # only the PostgreSQL benchmarks and tests need it
+
+        with psycopg.connect(str(database)) as pg, pg.cursor() as cur:
+            if rows:
+                cur.executemany(to_postgresql(sql), rows)
+                return []
+            cur.execute(to_postgresql(sql))
+            return list(cur.fetchall())
+    conn = sqlite3.connect(path)
     try:
-        rows = conn.execute(
-            "SELECT p.id, p.full_name, u.path, m.role FROM people p "
-            "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
-            "ORDER BY p.id"
-        ).fetchall()
-        stamp = now.isoformat(timespec="seconds")
-        conn.executemany(
-            "INSERT OR IGNORE INTO chat_accounts "
-            "(channel, external_id, person_id, language_code, reachable, linked_at) "
-            "VALUES ('telegram', ?, ?, 'vi', 1, ?)",
-            [(str(FIRST_USER_ID + r[0]), r[0], stamp) for r in rows],
-        )
-        conn.commit()
+        if rows:
+            conn.executemany(sql, rows)
+            conn.commit()
+            return []
+        return list(conn.execute(sql).fetchall())
     finally:
         conn.close()
-    return [Member(r[0], FIRST_USER_ID + r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def members(database: Path) -> list[Member]:
+def link_everyone(database: Path | str, now: datetime) -> list[Member]:
+    """Give every person a chat account (telegram id = FIRST_USER_ID + person id); `database`
+    is a SQLite file or a PostgreSQL url."""
+    rows = _query(
+        database,
+        "SELECT p.id, p.full_name, u.path, m.role FROM people p "
+        "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
+        "ORDER BY p.id",
+    )
+    stamp = now.isoformat(timespec="seconds")
+    _query(
+        database,
+        "INSERT INTO chat_accounts "
+        "(channel, external_id, person_id, language_code, reachable, linked_at) "
+        "VALUES ('telegram', ?, ?, 'vi', 1, ?) ON CONFLICT DO NOTHING",
+        [(str(FIRST_USER_ID + int(str(r[0]))), r[0], stamp) for r in rows],
+    )
+    return [
+        Member(int(str(r[0])), FIRST_USER_ID + int(str(r[0])), str(r[1]), str(r[2]), str(r[3]))
+        for r in rows
+    ]
+
+
+def members(database: Path | str) -> list[Member]:
     """Everyone with a chat account, as linked by link_everyone."""
-    conn = sqlite3.connect(database)
-    try:
-        rows = conn.execute(
-            "SELECT p.id, p.full_name, u.path, m.role, a.external_id FROM people p "
-            "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
-            "JOIN chat_accounts a ON a.person_id = p.id AND a.channel = 'telegram' "
-            "ORDER BY p.id"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [Member(r[0], int(r[4]), r[1], r[2], r[3]) for r in rows]
+    rows = _query(
+        database,
+        "SELECT p.id, p.full_name, u.path, m.role, a.external_id FROM people p "
+        "JOIN memberships m ON m.person_id = p.id JOIN units u ON u.id = m.unit_id "
+        "JOIN chat_accounts a ON a.person_id = p.id AND a.channel = 'telegram' "
+        "ORDER BY p.id",
+    )
+    return [Member(int(str(r[0])), int(str(r[4])), str(r[1]), str(r[2]), str(r[3])) for r in rows]

@@ -26,7 +26,8 @@ from bot.config import (
 from bot.domain.orgfile import MAX_CELL_CHARS
 from bot.i18n import CatalogError, Catalogs, Translator
 from bot.services.org_import import ImportReport, import_org_file
-from bot.storage.db import Database
+from bot.storage.db import Database, PgDumpError, PgDumpMissingError
+from bot.storage.dialect import sqlite_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,14 +66,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(config, t, args.unit, args.month))
         if args.command == "backup":
             if args.out.is_dir():
-                print(
-                    t._(
+                if sqlite_path(config.storage.database) is None:
+                    advice = t._(
+                        "{path} là một thư mục; hãy ghi tên tệp sao lưu, như {path}/chibo.dump."
+                    )
+                else:
+                    advice = t._(
                         "{path} là một thư mục; hãy ghi tên tệp sao lưu, như {path}/chibo.sqlite3."
-                    ).format(path=args.out),
-                    file=sys.stderr,
-                )
+                    )
+                print(advice.format(path=args.out), file=sys.stderr)
                 return 2
             return asyncio.run(_backup(config, t, args.out))
+        if args.command == "db":
+            from bot.cli.db import run_db
+
+            return asyncio.run(run_db(config, t, args))
         if args.command == "explain":
             from bot.cli_explain import main_explain
 
@@ -148,8 +156,15 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--month", default="", help="11/2026, tháng 11, T11, tháng trước (default: last month)"
     )
-    bak = sub.add_parser("backup", parents=[config], help="a consistent copy of the database")
+    bak = sub.add_parser(
+        "backup",
+        parents=[config],
+        help="a consistent copy of the database (PostgreSQL: pg_dump's custom format)",
+    )
     bak.add_argument("out", type=Path, help="the backup file to write")
+    from bot.cli.db import add_parser as add_db_parser
+
+    add_db_parser(sub, config)
     exp_reply = sub.add_parser(
         "explain", parents=[config], help="how a reply to a meeting notice is read, and why"
     )
@@ -437,9 +452,26 @@ async def _unit_ids(db: Database, name: str | None) -> list[int]:
 
 
 async def _backup(config: Config, t: Translator, out: Path) -> int:
-    db = await Database.open(config.storage.database)
+    from bot.cli.db import open_or_problem
+
+    db = await open_or_problem(config, t)
+    if db is None:
+        return 2
     try:
         await db.backup(out)
+    except PgDumpMissingError:
+        print(
+            t._(
+                "Chưa cài pg_dump nên không sao lưu được cơ sở dữ liệu PostgreSQL; hãy cài các "
+                "chương trình khách của PostgreSQL (gói postgresql-client, cùng phiên bản máy "
+                "chủ hoặc mới hơn) rồi chạy lại."
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    except PgDumpError as exc:
+        print(t._("pg_dump không sao lưu được: {error}").format(error=exc), file=sys.stderr)
+        return 2
     except (OSError, sqlite3.Error) as exc:
         print(
             t._("Không ghi được tệp sao lưu {path}: {error}").format(path=out, error=exc),

@@ -25,7 +25,7 @@ async def test_a_cadre_gets_one_message_a_day_for_all_their_cells(
     org = tmp_path / "org.csv"
     write_org_file(org, Shape(cells=12, members=36, cells_per_commune=6, cells_per_cadre=10))
     await seed(config, org, now=clock.now())
-    people = link_everyone(Path(config.storage.path), clock.now())
+    people = link_everyone(config.storage.database, clock.now())
     users = {p.telegram_id: sim.user(p.name, user_id=p.telegram_id) for p in people}
     cadres = [p for p in people if p.role == "cadre"]
     province = next(p for p in cadres if p.name == "Trần Quang Tỉnh")
@@ -48,7 +48,7 @@ async def test_a_cadre_gets_one_message_a_day_for_all_their_cells(
     assert len(_notices(users[province.telegram_id].messages)) == 2
     members = [p for p in people if p.role != "cadre"]
     assert all(len(_notices(users[p.telegram_id].messages)) == 2 for p in members)
-    db = await Database.open(config.storage.path)
+    db = await Database.open(config.storage.database)
     try:
         async with db.transaction() as conn:
             rows = await conn.execute_fetchall(

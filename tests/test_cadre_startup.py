@@ -34,7 +34,7 @@ async def test_a_cadre_gets_one_message_when_the_bot_starts_into_a_wave(
     org = tmp_path / "org.csv"
     write_org_file(org, Shape(cells=10, members=120, cells_per_cadre=10, province_cadre=False))
     await seed(config, org, now=clock.now())
-    people = link_everyone(Path(config.storage.path), clock.now())
+    people = link_everyone(config.storage.database, clock.now())
     users = {p.telegram_id: strict.user(p.name, user_id=p.telegram_id) for p in people}
     clock.advance(days=8, hours=4, minutes=31)  # three days before the meetings of the 3rd
     async with running(build_application(config, TOKEN, clock=clock.now), planned=False) as app:

@@ -34,7 +34,7 @@ async def test_a_wave_on_a_strict_limiter_keeps_the_pace(
     org = tmp_path / "org.csv"
     write_org_file(org, Shape(cells=8, members=240, cells_per_cadre=10))
     await seed(config, org, now=clock.now())
-    people = link_everyone(Path(config.storage.path), clock.now())
+    people = link_everyone(config.storage.database, clock.now())
     members = [p for p in people if p.role != "cadre"]
     users = {p.telegram_id: strict.user(p.name, user_id=p.telegram_id) for p in people}
     async with running(build_application(config, TOKEN, clock=clock.now)) as app:
@@ -64,7 +64,7 @@ async def test_after_429s_the_wave_slows_then_comes_back_to_the_pace(
     org = tmp_path / "org.csv"
     write_org_file(org, Shape(cells=12, members=360, cells_per_cadre=12))
     await seed(config, org, now=clock.now())
-    people = link_everyone(Path(config.storage.path), clock.now())
+    people = link_everyone(config.storage.database, clock.now())
     members = [p for p in people if p.role != "cadre"]
     users = {p.telegram_id: strict.user(p.name, user_id=p.telegram_id) for p in people}
     async with running(build_application(config, TOKEN, clock=clock.now)) as app:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.charts import digest_chart
+from bot.chat.commands import command_name
 from bot.chat.turn import Core
+from bot.domain.access import Action
 from bot.domain.digest import CellMonth
 from bot.domain.meetings import Purpose
 from bot.i18n import Translator
@@ -21,6 +23,7 @@ from bot.views.digest import (
 )
 from bot.views.meetings import (
     FollowedMeeting,
+    RollupItem,
     answer_choices,
     cadre_day_texts,
     notice_text,
@@ -47,8 +50,10 @@ def renderer(core: Core) -> Render:
         if purpose is Purpose.NOTICE and delivery.is_cadre:
             return [Reply(text) for text in _cadre_day(t, delivery, core)]
         if delivery.bundle:  # a cadre's roll-up of the day's digests and flags
-            items = [meeting_message(t, d, core).text for d in (delivery, *delivery.bundle)]
-            return [Reply(text) for text in rollup_texts(t, delivery.person, items)]
+            items = [_rollup_item(t, d) for d in (delivery, *delivery.bundle)]
+            command = command_name(t, Action.REPORT)
+            texts = rollup_texts(t, delivery.person, [i for i in items if i], command)
+            return [Reply(text) for text in texts]
         return [meeting_message(t, delivery, core)]
 
     return render
@@ -62,6 +67,22 @@ def _cadre_day(t: Translator, delivery: Delivery, core: Core) -> list[str]:
         assert each.unit is not None
         items.setdefault(each.meeting.id, FollowedMeeting(each.meeting, each.unit, each.parent))
     return cadre_day_texts(t, delivery.person, list(items.values()), core.rules.tz)
+
+
+def _rollup_item(t: Translator, delivery: Delivery) -> RollupItem | None:
+    """A flag or a per-meeting digest as one line of a cadre's roll-up."""
+    meeting, unit = delivery.meeting, delivery.unit
+    if meeting is None or unit is None:
+        return None
+    commune = delivery.parent.name if delivery.parent else None
+    if delivery.flag is not None:
+        kind, params, name = delivery.flag
+        reason = flag_text(t, kind, params, name, unit).split("\n", 1)[-1]
+        return RollupItem(unit.id, unit.name, commune, meeting.month, reason=reason)
+    if delivery.report is not None:
+        digest = rendered(t, delivery.report)
+        return RollupItem(unit.id, unit.name, commune, meeting.month, digest=digest)
+    return None
 
 
 def meeting_message(t: Translator, delivery: Delivery, core: Core) -> Reply:

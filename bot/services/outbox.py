@@ -178,8 +178,8 @@ async def claim(
     deliveries: list[Delivery] = []
     postgresql = db.dialect == POSTGRESQL
     # On PostgreSQL the claims of several processes run side by side, not under the one-writer
-    # lock: every row a claim reads to send is locked FOR UPDATE SKIP LOCKED, so no two claims
-    # take the same row, and a claim never waits for another's locks.
+    # lock: a claim locks the people it writes to, then their rows (SKIP LOCKED: no claim
+    # waits for another), so no two claims take the same row or split a cadre's day.
     async with db.transaction(shared=postgresql) as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()

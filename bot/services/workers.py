@@ -89,7 +89,7 @@ class Worker:
         self.db = db
         # A SQLite file is shared only on this machine; a database server by many (pg-storage
         # gives the database its dialect; without one it is SQLite).
-        self.alone = alone if alone is not None else getattr(db, "dialect", "sqlite") == "sqlite"
+        self.alone = alone if alone is not None else db.dialect == "sqlite"
         # Liveness is measured in real time, whatever time the bot is told it is.
         self.clock = clock
         self.timing = timing

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import aiosqlite
 
@@ -219,13 +222,22 @@ class Database:
         self._pool = pool
         self._lock = asyncio.Lock()
         self.dialect: str = POSTGRESQL if pool is not None else SQLITE
+        self.path: str | None = None
+        self.url: str = ""
 
     @classmethod
-    async def open(cls, where: str | Path) -> Database:
-        """Open a file path, ``sqlite:///path`` or ``postgresql://...``; migrate its schema."""
+    async def open(cls, where: str | Path, *, migrate: bool = True) -> Database:
+        """Open the database (a file path, ``sqlite:///path`` or ``postgresql://...``) and
+        bring its schema up to date (unless ``migrate=False``: `chibo db status` only looks)."""
         path = sqlite_path(where)
         db = await (cls._open_sqlite(path) if path is not None else cls._open_pg(str(where)))
-        await db.migrate()
+        db.url = str(where)
+        if migrate:
+            try:
+                await db.migrate()
+            except BaseException:
+                await db.close()  # a refused migration must not leave the pool open
+                raise
         return db
 
     @classmethod
@@ -287,15 +299,19 @@ class Database:
     @asynccontextmanager
     async def _sqlite_transaction(self) -> AsyncIterator[Conn]:
         assert self._conn is not None
+        conn = self._conn
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _SqliteConn(self._conn)
+                await conn.execute("BEGIN IMMEDIATE")
+                yield _SqliteConn(conn)
             except BaseException:
-                await self._conn.rollback()
+                # Also when cancelled while BEGIN was queued: aiosqlite runs it anyway, and the
+                # rollback queued after it ends it (a rollback outside a transaction does
+                # nothing). Shielded, so a second cancellation cannot leave it open.
+                await asyncio.shield(conn.rollback())
                 raise
             else:
-                await self._conn.commit()
+                await asyncio.shield(conn.commit())
 
     @asynccontextmanager
     async def _pg_transaction(self, *, lock: bool) -> AsyncIterator[Conn]:
@@ -305,16 +321,29 @@ class Database:
             yield _PgConn(raw)
 
     async def backup(self, target: str | Path) -> None:
-        """A consistent copy of the database, taken while the bot may be running."""
-        if self._conn is None:
-            raise OSError("backup of a PostgreSQL database: use pg_dump")
+        """A consistent copy of the database, taken while the bot may be running: SQLite's
+        online backup, or on PostgreSQL ``pg_dump`` in its custom format (raises
+        PgDumpMissingError when it is not installed, PgDumpError with its words when it fails)."""
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if self._conn is None:
+            await _pg_dump(self.url, Path(target))
+            return
         async with self._lock:
             backup = await aiosqlite.connect(target)
             try:
                 await self._conn.backup(backup)
             finally:
                 await backup.close()
+
+    async def pending_migrations(self) -> tuple[int, list[str]]:
+        """The schema version and the names of the migrations not yet applied (writes
+        nothing: a database never migrated is at version 0)."""
+        async with self.transaction(shared=True) as conn:
+            names = {
+                row[0] for row in await conn.execute_fetchall(sqldialect.tables(self.dialect))
+            }
+            version = await _version(conn) if "schema_version" in names else 0
+        return version, [name for number, name, _ in _migrations(self.dialect) if number > version]
 
     async def schema_version(self) -> int:
         """The number of the last migration applied."""
@@ -336,6 +365,57 @@ class Database:
                     await conn.execute(statement)
                 await conn.execute("DELETE FROM schema_version")
                 await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+
+class PgDumpMissingError(OSError):
+    """pg_dump is not installed (PostgreSQL's client programs)."""
+
+
+class PgDumpError(OSError):
+    """pg_dump ran and failed; the message is what it said."""
+
+
+async def _pg_dump(url: str, target: Path) -> None:
+    """Dump the database at url into target (custom format, for pg_restore)."""
+    program = shutil.which("pg_dump")
+    if program is None:
+        raise PgDumpMissingError("pg_dump")
+    # The password goes to pg_dump through its environment, never on a command line that
+    # every user of the machine can read in `ps`.
+    bare, password = without_password(url)
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    process = await asyncio.create_subprocess_exec(
+        program,
+        "--format=custom",
+        f"--file={target}",
+        f"--dbname={bare}",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await process.communicate()
+    if process.returncode != 0:
+        # Half a dump must not pass for a backup.
+        await asyncio.to_thread(target.unlink, missing_ok=True)
+        raise PgDumpError(err.decode(errors="replace").strip())
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """The url with its password (in the address or as ``password=``) taken out, and it."""
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password is not None else None
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name.lower() == "password" for name, _ in pairs):
+        password = next(value for name, value in pairs if name.lower() == "password")
+        query = urlencode([(name, value) for name, value in pairs if name.lower() != "password"])
+    netloc = parts.netloc.rsplit("@", 1)
+    if len(netloc) == 2:
+        netloc[0] = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc="@".join(netloc), query=query)), password
 
 
 def _numbers_as_python(conn: Any) -> None:

@@ -261,10 +261,17 @@ async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> set[in
     The ids it took: with several processes, another may have claimed one a moment before.
     """
     taken: set[int] = set()
+    # On PostgreSQL a row another process is claiming is passed over, not waited for (two
+    # claims each waiting for the other's rows would deadlock).
+    mine = (
+        "id = (SELECT id FROM notices WHERE id = ? AND state = 'pending' FOR UPDATE SKIP LOCKED)"
+        if conn.dialect == "postgresql"
+        else "id = ? AND state = 'pending'"
+    )
     for notice_id in notice_ids:
         cur = await conn.execute(
             "UPDATE notices SET state = 'sending', attempts = attempts + 1, claimed_by = ? "
-            "WHERE id = ? AND state = 'pending'",
+            f"WHERE {mine}",
             (by or None, notice_id),
         )
         if cur.rowcount > 0:

@@ -8,11 +8,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.acts import Attend, GiveReason, SetKind, ShowRoster
+from bot.domain.digest import SEVERITY, CellMonth, Concern, concerns, month_label
 from bot.domain.meetings import Answer, Meeting, MeetingStatus, Purpose, Roster
 from bot.domain.models import Person, Unit
 from bot.domain.replies import Intent, ReasonKind
 from bot.domain.schedule import MeetingKind, Slot
-from bot.domain.text import fold
+from bot.domain.text import fold, natural_key
 from bot.i18n import Translator
 from bot.views.reply import Choice, rows
 
@@ -512,21 +513,194 @@ def cadre_day_texts(
     return _parts([*head, *body, *foot])
 
 
-def rollup_texts(t: Translator, person: Person, items: Sequence[str]) -> list[str]:
-    """A cadre's one roll-up of the day: the per-meeting digests and flags of their cells."""
+# Past this many lines, a cadre's roll-up lists only the cells needing attention.
+ROLLUP_LINES = 60
+# A flag's reason in the roll-up is cut to this many characters.
+ROLLUP_REASON_CHARS = 160
+# The concerns that put a digest's cell before the rest (a missing score or an old kiến nghị
+# waits for the monthly digest).
+_URGENT = frozenset(SEVERITY) - {Concern.NOT_SCORED, Concern.STALE_PETITIONS}
+
+
+@dataclass(frozen=True)
+class RollupItem:
+    """One flag or one per-meeting digest in a cadre's roll-up, about one cell."""
+
+    unit_id: int
+    cell: str
+    commune: str | None
+    month: str  # the meeting's month, YYYY-MM
+    reason: str | None = None  # a flag: its reason, already written out
+    digest: CellMonth | None = None  # a digest: the cell's month
+
+
+def _urgent(cell: CellMonth) -> bool:
+    """Whether a digest's cell needs attention now: a flag of the month or an open rule, not
+    held, Kém or Trung bình, anyone unexcused, attendance under 85 %."""
+    return bool(cell.flag_kinds) or any(c in _URGENT for c in concerns(cell))
+
+
+def rollup_texts(
+    t: Translator, person: Person, items: Sequence[RollupItem], report_command: str
+) -> list[str]:
+    """A cadre's one roll-up of the day: a line per flag, then a line per meeting digest, the
+    cells needing attention first; past ROLLUP_LINES lines only those, the rest counted."""
+    flags = sorted((i for i in items if i.reason is not None), key=_cell_key)
+    digests: dict[int, RollupItem] = {}
+    for item in items:  # one line per meeting: a cell's month comes once
+        if item.digest is not None:
+            digests.setdefault(item.unit_id, item)
+    flagged = {i.unit_id for i in flags}
+
+    def severity(item: RollupItem) -> tuple[tuple[bool, ...], tuple[tuple[int, str], ...], str]:
+        assert item.digest is not None
+        found = set(concerns(item.digest))
+        return tuple(c not in found for c in SEVERITY), natural_key(item.cell), item.cell
+
+    def needs(item: RollupItem) -> bool:
+        assert item.digest is not None
+        return item.unit_id in flagged or _urgent(item.digest)
+
+    attention = sorted((i for i in digests.values() if needs(i)), key=severity)
+    calm = sorted((i for i in digests.values() if not needs(i)), key=_cell_key)
+    cells_needing = len(flagged | {i.unit_id for i in attention})
+    grouped = len(items) > GROUP_PAST
+    names = [" ".join(i.cell.split()).casefold() for i in {i.unit_id: i for i in items}.values()]
+    repeated = {name for name in names if names.count(name) > 1}
+
+    def label(item: RollupItem) -> str:
+        shown = grouped or " ".join(item.cell.split()).casefold() in repeated
+        if shown and item.commune:
+            return t._("{unit} ({parent})").format(unit=item.cell, parent=item.commune)
+        return item.cell
+
     head = [
         t._("🗂 TỔNG HỢP TRONG NGÀY"),
         t._("Kính gửi đồng chí {name},").format(name=person.full_name),
-        t.ngettext(
-            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
-            "{count} báo cáo, cảnh báo của các chi bộ đồng chí phụ trách:",
-            len(items),
-        ).format(count=t.number(len(items))),
     ]
-    lines = list(head)
-    for item in items:
-        lines += ["", *item.split("\n")]
-    return _parts(lines)
+    if digests:
+        head.append(
+            t.ngettext(
+                "{count} chi bộ báo kết quả sinh hoạt hôm nay:",
+                "{count} chi bộ báo kết quả sinh hoạt hôm nay:",
+                len(digests),
+            ).format(count=t.number(len(digests)))
+            + " "
+            + _attention_count(t, cells_needing)
+        )
+    if flags:
+        head.append(
+            t.ngettext("⚠️ {count} cảnh báo mới.", "⚠️ {count} cảnh báo mới.", len(flags)).format(
+                count=t.number(len(flags))
+            )
+        )
+    urgent = [_flag_line(t, i, label(i)) for i in flags]
+    urgent += [_digest_line(t, i, label(i), attention=True) for i in attention]
+    body: list[str] = []
+    if len(urgent) + len(calm) <= ROLLUP_LINES:
+        if urgent:
+            body += ["", *urgent]
+        if calm and grouped:
+            communes: dict[str, list[RollupItem]] = {}
+            for item in calm:
+                communes.setdefault(item.commune or "", []).append(item)
+            for commune, group in sorted(communes.items(), key=lambda c: natural_key(c[0])):
+                body.append("")
+                body.append(
+                    t.ngettext(
+                        "{commune} ({count} chi bộ):", "{commune} ({count} chi bộ):", len(group)
+                    ).format(commune=commune, count=t.number(len(group)))
+                )
+                body += [_digest_line(t, i, i.cell, attention=False) for i in group]
+        elif calm:
+            body += ["", *(_digest_line(t, i, label(i), attention=False) for i in calm)]
+    else:
+        # A province's day: the cells to phone, then how many others are well.
+        body += ["", *urgent[:ROLLUP_LINES]]
+        if len(urgent) > ROLLUP_LINES:
+            left = len(urgent) - ROLLUP_LINES
+            body.append(
+                t.ngettext(
+                    "… và {count} cảnh báo, chi bộ cần quan tâm khác.",
+                    "… và {count} cảnh báo, chi bộ cần quan tâm khác.",
+                    left,
+                ).format(count=t.number(left))
+            )
+        if calm:
+            body.append(
+                t.ngettext(
+                    "Và {count} chi bộ khác không có gì cần lưu ý.",
+                    "Và {count} chi bộ khác không có gì cần lưu ý.",
+                    len(calm),
+                ).format(count=t.number(len(calm)))
+            )
+    example = (attention or calm or flags or list(items))[0]
+    foot = [
+        "",
+        t._(
+            "Để xem đầy đủ kết quả một chi bộ, đồng chí gõ {command} tháng tên chi bộ, "
+            "ví dụ: {command} {month} {cell}"
+        ).format(command=report_command, month=month_label(example.month), cell=example.cell),
+    ]
+    return _parts([*head, *body, *foot])
+
+
+def _cell_key(item: RollupItem) -> tuple[tuple[tuple[int, str], ...], str, int]:
+    return natural_key(item.cell), item.commune or "", item.unit_id
+
+
+def _attention_count(t: Translator, count: int) -> str:
+    if not count:
+        return t._("không chi bộ nào cần quan tâm.")
+    return t.ngettext(
+        "{count} chi bộ cần quan tâm (xếp lên đầu).",
+        "{count} chi bộ cần quan tâm (xếp lên đầu).",
+        count,
+    ).format(count=t.number(count))
+
+
+def _flag_line(t: Translator, item: RollupItem, label: str) -> str:
+    """⚠️ Chi bộ xóm 9: Buổi sinh hoạt ngày 03/12/2026: 1 đảng viên vắng không lý do."""
+    reason = " ".join((item.reason or "").split())
+    if len(reason) > ROLLUP_REASON_CHARS:
+        reason = reason[: ROLLUP_REASON_CHARS - 1].rstrip() + "…"
+    return t._("⚠️ {cell}: {reason}").format(cell=label, reason=reason)
+
+
+def _digest_line(t: Translator, item: RollupItem, label: str, *, attention: bool) -> str:
+    """❗ Chi bộ xóm 9, 03/12/2026: có mặt 2/4, 1 vắng có lý do, 1 vắng không lý do; Khá."""
+    cell = item.digest
+    assert cell is not None
+    mark = "❗" if attention else "•"
+    if cell.held_on is None or cell.cancelled:
+        what = (
+            t._("buổi sinh hoạt tháng này đã hủy")
+            if cell.cancelled
+            else t._("chưa sinh hoạt tháng này")
+        )
+        return t._("{mark} {cell}: {what}").format(mark=mark, cell=label, what=what)
+    grade = t._(cell.grade) if cell.grade else t._("chưa chấm điểm")
+    present = t._("có mặt {present}/{expected}")
+    facts = [present.format(present=cell.present, expected=cell.expected)]
+    if cell.excused:
+        facts.append(
+            t.ngettext("{n} vắng có lý do", "{n} vắng có lý do", len(cell.excused)).format(
+                n=len(cell.excused)
+            )
+        )
+    if cell.unexcused:
+        facts.append(
+            t.ngettext("{n} vắng không lý do", "{n} vắng không lý do", len(cell.unexcused)).format(
+                n=len(cell.unexcused)
+            )
+        )
+    return t._("{mark} {cell}, {date}: {facts}; {grade}").format(
+        mark=mark,
+        cell=label,
+        date=t.short_date(cell.held_on),
+        facts=", ".join(facts),
+        grade=grade,
+    )
 
 
 # Telegram takes 4,096 characters a message and Zalo 2,000: parts stay under both.
