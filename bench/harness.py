@@ -23,7 +23,7 @@ def write_config(
     folder: Path,
     api_base_url: str,
     *,
-    database: Path,
+    database: Path | str,
     before: Sequence[str] = ("30d",),
     max_rate: int = 30,
     monthly_day: int = 28,
@@ -38,7 +38,9 @@ def write_config(
         f'log_level = "{log_level}"',
         f"max_messages_per_second = {max_rate}",
         "[storage]",
-        f'path = "{database}"',
+        f'url = "{database}"'
+        if str(database).startswith("postgresql:")
+        else f'path = "{database}"',
         "[time]",
         "quiet_hours = []",
         "[reminders]",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench import synth
+from bench import pgserver, synth
 from bench.harness import TOKEN, BotProcess, write_config
 from bot.charts import digest_chart
 from bot.config import load_config
@@ -626,8 +626,11 @@ def _person(conn: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
-async def in_process(folder: Path, database: Path, month: str, now: datetime) -> dict[str, Any]:
-    """One cell's, one commune cadre's, one commune's and the province's digests."""
+async def in_process(
+    folder: Path, database: Path, month: str, now: datetime, target: str = ""
+) -> dict[str, Any]:
+    """One cell's, one commune cadre's, one commune's and the province's digests (built from
+    `target`, a PostgreSQL copy of the database, when given)."""
     conn = sqlite3.connect(database)
     try:
         province_cadre = _person(conn, PROVINCE_CADRE)
@@ -643,7 +646,7 @@ async def in_process(folder: Path, database: Path, month: str, now: datetime) ->
     finally:
         conn.close()
     t = Catalogs("vi").pick(None, "vi")
-    db = await Database.open(database)
+    db = await Database.open(target or database)
     figures: dict[str, Any] = {}
     try:
         cadre_cells = await reports.followed_cells(db, commune_cadre)
@@ -661,8 +664,9 @@ async def in_process(folder: Path, database: Path, month: str, now: datetime) ->
         digest_chart([], [], chart_title(t, month), chart_labels(t))
         for key, label, cells, name in runs:
             built = await build_digest(db, t, name, cells, month, now)
-            (folder / f"digest-{key}.txt").write_text(built.text, encoding="utf-8")
-            (folder / f"digest-{key}.png").write_bytes(built.chart)
+            stem = f"digest-{key}-pg" if target else f"digest-{key}"
+            (folder / f"{stem}.txt").write_text(built.text, encoding="utf-8")
+            (folder / f"{stem}.png").write_bytes(built.chart)
             figures[key] = {
                 "label": label,
                 "cells": built.cells,
@@ -952,4 +956,36 @@ async def run(
     figures["database_after_mb"] = _mb(database.stat().st_size)
     figures["steps_s"] = {k: round(v, 1) for k, v in steps.items()}
     _print(f"  peak RSS {real['peak_rss_mb']} MB; step {steps['real process']:.1f} s")
+    return figures
+
+
+async def on_postgresql(
+    work: Path, server: pgserver.Server, *, members: int = 150_000, cells: int = 7_000
+) -> dict[str, object]:
+    """The province and its year in SQLite, then copied to PostgreSQL: the same digests built
+    from each, in this process (the real process is left out)."""
+    folder = work / f"province-{members}-{cells}-pg"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    database = folder / "chibo.sqlite3"
+    now = datetime.now(UTC)
+    figures: dict[str, object] = {"members": members, "cells": cells}
+    _print(f"organisation: {members:,} members in {cells:,} cells")
+    shape = synth.Shape(cells=cells, members=members)
+    synth.write_org_file(folder / "org.csv", shape)
+    figures["import_s"] = round(await synth.build(database, folder / "org.csv", now), 1)
+    synth.link_everyone(database, now)
+    _print("history: twelve months")
+    history = write_history(database, now, seed=shape.seed, outbox=True)
+    month = history["months"][-1]
+    figures["rows"] = history["rows"]
+    _print(f"in-process digests of {month}, SQLite")
+    figures["sqlite"] = await in_process(folder, database, month, now)
+    _print("copy to PostgreSQL")
+    url = server.create(f"bench_province_{members}")
+    figures["copy"] = await pgserver.copy_sqlite(database, url)
+    _print(f"  {figures['copy']}")
+    _print(f"in-process digests of {month}, PostgreSQL")
+    figures["postgresql"] = await in_process(folder, database, month, now, target=url)
     return figures

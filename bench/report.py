@@ -229,3 +229,168 @@ def _digest(d: dict[str, Any]) -> list[str]:
         "",
     ]
     return out
+
+
+# The PostgreSQL section (python -m bench --storage postgresql) sits between these two lines.
+PG_MARK = "## PostgreSQL"
+PG_END = "<!-- end of the figures of python -m bench --storage postgresql -->"
+
+
+def with_postgresql(old: str, f: dict[str, Any]) -> str:
+    """The report `old` with its PostgreSQL figures replaced (or added at the end)."""
+    section = render_postgresql(f)
+    if PG_MARK in old and PG_END in old:
+        head = old[: old.index(PG_MARK)]
+        tail = old[old.index(PG_END) + len(PG_END) :]
+        return head + section + tail
+    return old.rstrip("\n") + "\n\n" + section + "\n"
+
+
+def render_postgresql(f: dict[str, Any]) -> str:
+    """The figures of one PostgreSQL run, beside SQLite's of the same run."""
+    small, large = f["sizes"]
+    processes = f["processes"]
+    m = f.get("machine", {})
+    quick = " --quick" if f["quick"] else ""
+    where = (
+        "a throwaway server started by `scripts/pg-temp` on this machine (unix socket; "
+        "fsync, synchronous_commit and full_page_writes off, as for tests)"
+        if f.get("server") == "scripts/pg-temp"
+        else "the server named by CHIBO_BENCH_POSTGRESQL"
+    )
+    where += f", each database with random_page_cost = {f.get('random_page_cost', 4)}"
+    out = [
+        PG_MARK,
+        "",
+        "Every figure of this section comes from one run of",
+        "",
+        "```",
+        f"{COMMAND} --storage postgresql --processes {','.join(map(str, processes))}{quick}"
+        + (f" --province-members {f['province_members']}" if f.get("province_members") else ""),
+        "```",
+        "",
+        f"on PostgreSQL {f.get('postgresql', '?')}, {where}; beside one `chibo run` on a SQLite",
+        "file in the same run, with the same sizes, on the same machine: "
+        f"{m.get('cpu', '?')}, {m.get('memory', '?')}, {m.get('date', '?')}. The machine is",
+        "shared: the simulator, the PostgreSQL server and the bot processes run on its two",
+        "CPUs, and other work ran on it at the same time. "
+        f"Run took {f.get('total_minutes', 0):.0f} minutes. Raw figures: "
+        "`bench/figures-postgresql.json`.",
+        "",
+    ]
+    if f["quick"]:
+        out += [
+            f"**Quick sizes for the wave and the storm ({small:,} and {large:,} members), "
+            "not the full sizes of the sections above"
+            + (
+                f"; the province of {f['digest']['members']:,} members.**"
+                if "digest" in f
+                else ".**"
+            ),
+            "",
+        ]
+    if any(k.startswith("wave-") for k in f):
+        out += [
+            "### Notice wave without limits",
+            "",
+            "The simulator without flood control, the bot's pacing off "
+            "(`bot.max_messages_per_second = 0`): every process claims and sends. Rate is",
+            "notices delivered per second across all processes, at the simulator, from the",
+            "first notice to the last. Target: two processes ≥ 1.6× one on PostgreSQL.",
+            "",
+            "The last columns say where the time went: CPU seconds of the bot processes, of the",
+            "simulator and of the PostgreSQL server during the wave (start-up included); the",
+            "notices sent per CPU second of the bots (what one costs, however many processes);",
+            "the share of the machine's CPU time that was busy (all of its work, others' too);",
+            "how many connections were, on average, waiting for the one-writer lock or inside a",
+            "transaction between two statements (sampled every 50 ms).",
+            "",
+            "| members | database | processes | notices | lost | duplicated | seconds | rate/s "
+            "| × one process on PostgreSQL (≥ 1.6 for two) | rows sent by each process "
+            "| CPU s: bots, simulator, PostgreSQL | notices per bot CPU second | machine busy "
+            "| waiting for the writer lock | in a transaction, idle |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for size in (small, large):
+            one = f.get(f"wave-{size}-pg-1", {}).get("rate", 0.0)
+            rows = [("SQLite", f.get(f"wave-{size}-sqlite-1"))]
+            rows += [("PostgreSQL", f.get(f"wave-{size}-pg-{n}")) for n in processes]
+            for label, w in rows:
+                if not w:
+                    continue
+                ratio = f"{w['rate'] / one:.2f}" if label == "PostgreSQL" and one else "–"
+                each = " + ".join(f"{n:,}" for n in w.get("by_process", [])) or "–"
+                cpu = w.get("cpu", {})
+                seen = w.get("connections") or {}
+                waits = f"{seen['waiting_for_writer_lock']:.2f}" if seen else "–"
+                idle = f"{seen['idle_in_transaction']:.2f}" if seen else "–"
+                used = (
+                    f"{cpu.get('bots', 0):.0f}, {cpu.get('simulator', 0):.0f}, "
+                    f"{cpu.get('database', 0):.0f}"
+                )
+                per_cpu = f"{w['notices'] / cpu['bots']:.0f}" if cpu.get("bots") else "–"
+                whole = cpu.get("machine_busy", 0) + cpu.get("machine_idle", 0)
+                busy = f"{cpu['machine_busy'] / whole:.0%}" if whole else "–"
+                out.append(
+                    f"| {size:,} | {label} | {w['processes']} | {w['notices']:,} of "
+                    f"{w['expected']:,} | {w['lost']} | {w['duplicated']} | {w['seconds']:.1f} | "
+                    f"{w['rate']:.0f} | {ratio} | {each} | {used} | {per_cpu} | {busy} | "
+                    f"{waits} | {idle} |"
+                )
+        out.append("")
+    storms = [("SQLite", f.get("storm-sqlite-1"))]
+    storms += [("PostgreSQL", f.get(f"storm-pg-{n}")) for n in processes]
+    if any(s for _, s in storms):
+        out += [
+            "### Reply storm",
+            "",
+            f"Every member of the {small:,} organisation answers their notice at once (half ✅,",
+            "half free text), no limits; latency from the reply reaching the simulator to the",
+            "bot's first answer in that chat.",
+            "",
+            "| database | processes | replies | answered | answered/s | p50 s | p99 s "
+            "| answers recorded |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for label, s in storms:
+            if s:
+                out.append(
+                    f"| {label} | {s['processes']} | {s['replies']:,} | {s['answered']:,} | "
+                    f"{s['per_second']:.0f} | {s['p50']:.3f} | {s['p99']:.3f} | "
+                    f"{s['answers_recorded']:,} |"
+                )
+        out.append("")
+    d = f.get("digest")
+    if d:
+        rows = d["rows"]
+        out += [
+            "### Province digest",
+            "",
+            f"A synthetic province of {d['members']:,} members in {d['cells']:,} cells with a "
+            f"year of history ({rows['meetings']:,} meetings, {rows['attendance']:,} "
+            f"attendance rows, {rows['notices']:,} sent notices…), written to SQLite and copied "
+            f"to PostgreSQL ({d['copy']['rows']:,} rows in {d['copy']['seconds']:.0f} s); last "
+            "month's digest built in-process with the bot's own functions from each. Target: "
+            "PostgreSQL within 2× of SQLite.",
+            "",
+            "The chart is drawn the same way from either database; the last columns leave it out",
+            "(the month's reports and the trend: the reading from the database).",
+            "",
+            "| digest | cells | SQLite s | PostgreSQL s | PostgreSQL ÷ SQLite (≤ 2) "
+            "| SQLite s without the chart | PostgreSQL s without the chart | ÷ |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for key, lite in d["sqlite"].items():
+            pg = d["postgresql"].get(key)
+            if pg:
+                times = pg["seconds"] / lite["seconds"] if lite["seconds"] else 0.0
+                lite_db = lite["month_reports_s"] + lite["trend_s"]
+                pg_db = pg["month_reports_s"] + pg["trend_s"]
+                db_times = f"{pg_db / lite_db:.2f}" if lite_db else "–"
+                out.append(
+                    f"| {lite['label']} | {lite['cells']:,} | {lite['seconds']:.2f} | "
+                    f"{pg['seconds']:.2f} | {times:.2f} | {lite_db:.2f} | {pg_db:.2f} | "
+                    f"{db_times} |"
+                )
+        out.append("")
+    return "\n".join([*out, PG_END])

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench import synth
+from bench import pgserver, synth
 from bench.harness import TOKEN, BotProcess, write_config
 from chibo_devtools.telegram import FakeTelegram, FloodLimits, SimUser
 
@@ -28,6 +28,8 @@ class Org:
     members: list[synth.Member]
     expected: dict[int, int]  # notices each telegram id should get in one wave
     import_seconds: float
+    pg_template: str = ""  # a PostgreSQL database holding the same, once copied there
+    pg_copy: dict[str, object] = field(default_factory=dict)
 
 
 async def organisation(work: Path, size: int) -> Org:
@@ -84,7 +86,7 @@ def meeting_day(now: datetime) -> int:
 
 @dataclass
 class Run:
-    """One run: its folder, database copy, simulator, people and the bot process."""
+    """One run: its folder, database copy, simulator, people and the bot process(es)."""
 
     folder: Path
     database: Path
@@ -94,12 +96,33 @@ class Run:
     org: Org
     bot: BotProcess | None = None
     notes: list[str] = field(default_factory=list)
+    url: str = ""  # the PostgreSQL database instead of the SQLite file, when set
+    others: list[BotProcess] = field(default_factory=list)  # processes beyond the first
 
-    async def start_bot(self) -> BotProcess:
-        """Start (or restart) `chibo run` on this run's database."""
+    async def start_bot(self, processes: int = 1) -> BotProcess:
+        """Start (or restart) `chibo run` on this run's database, `processes` of them."""
         self.bot = BotProcess(self.config_file, self.folder / "bot.log")
-        await self.bot.start()
+        self.others = [
+            BotProcess(self.config_file, self.folder / f"bot-{n}.log")
+            for n in range(2, processes + 1)
+        ]
+        for process in (self.bot, *self.others):
+            await process.start()
         return self.bot
+
+    @property
+    def bots(self) -> list[BotProcess]:
+        """Every `chibo run` process of the run."""
+        return ([self.bot] if self.bot is not None else []) + self.others
+
+    def cpu_seconds(self) -> float:
+        """CPU time the run's bot processes have used so far."""
+        return sum(b.cpu_seconds() for b in self.bots)
+
+    async def stop_bots(self) -> None:
+        """SIGTERM every bot process."""
+        for process in self.bots:
+            await process.stop()
 
     def notices(self) -> Counter[int]:
         """Notices received so far, per telegram id."""
@@ -130,6 +153,8 @@ class Run:
 
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         """Read the run's database (the bot may be running: WAL lets us)."""
+        if self.url:
+            return pgserver.count(self.url, sql)
         conn = sqlite3.connect(self.database)
         try:
             return [tuple(row) for row in conn.execute(sql).fetchall()]
@@ -146,18 +171,28 @@ async def new_run(
     max_rate: int,
     latency: float = 0.0,
     strict: bool = False,
+    server: pgserver.Server | None = None,
 ) -> Run:
     """A fresh copy of the organisation, a simulator with everyone, a config for the bot.
 
     `strict`: the simulator's overall limit is a sliding one-second window (the 31st message
-    in any second gets a 429) rather than a token bucket.
+    in any second gets a 429) rather than a token bucket. `server`: the copy is a new database
+    on this PostgreSQL server rather than a SQLite file.
     """
     folder = work / name
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     database = folder / "chibo.sqlite3"
-    shutil.copy(org.pristine, database)
+    url = ""
+    if server is None:
+        shutil.copy(org.pristine, database)
+    else:
+        if not org.pg_template:
+            template = f"bench_org_{len(org.members)}"
+            org.pg_copy = await pgserver.copy_sqlite(org.pristine, server.create(template))
+            org.pg_template = template
+        url = server.create("bench_" + name.replace("-", "_").lower(), org.pg_template)
     sim = FakeTelegram(
         token=TOKEN,
         flood_limits=FloodLimits(strict=strict) if flood else None,
@@ -169,18 +204,17 @@ async def new_run(
     config_file = write_config(
         folder,
         sim.base_url,
-        database=database,
+        database=url or database,
         before=("30d",),
         max_rate=max_rate,
         default_day=meeting_day(datetime.now(UTC)),
     )
-    return Run(folder, database, config_file, sim, users, org)
+    return Run(folder, database, config_file, sim, users, org, url=url)
 
 
 async def finish(run: Run) -> None:
-    """Stop the bot and the simulator."""
-    if run.bot is not None:
-        await run.bot.stop()
+    """Stop the bot(s) and the simulator."""
+    await run.stop_bots()
     await run.sim.stop()
 
 

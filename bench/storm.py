@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import pgserver
 from bench.harness import BotProcess, percentile, wait_until, write_config
 from bench.scenario import Org, Run, finish, meeting_day, new_run
 from bench.wave import until_complete
@@ -29,19 +30,23 @@ class Sent:
     events_before: int
 
 
-async def prepare(work: Path, org: Org) -> Run:
+async def prepare(
+    work: Path, org: Org, name: str = "", server: pgserver.Server | None = None
+) -> Run:
     """A fresh run whose members all have their notice (sent fast, limits off)."""
-    run = await new_run(work, f"storm-{len(org.members)}", org, flood=False, max_rate=0)
+    name = name or f"storm-{len(org.members)}"
+    run = await new_run(work, name, org, flood=False, max_rate=0, server=server)
     await run.start_bot()
     await until_complete(run)
     await run.sim.wait_quiet(settle=2, timeout=60)
-    assert run.bot is not None
-    await run.bot.stop()
+    await run.stop_bots()
     return run
 
 
-async def restart(run: Run, *, limits: bool, echo: bool = False) -> BotProcess | None:
-    """Run the bot (or the bare echo bot) with Telegram's limits on or off."""
+async def restart(
+    run: Run, *, limits: bool, echo: bool = False, processes: int = 1
+) -> BotProcess | None:
+    """Run the bot (`processes` of it, or the bare echo bot) with Telegram's limits on or off."""
     run.sim.flood_limits = FloodLimits() if limits else None
     rate = 30 if limits else 0
     base = run.sim.calls["getUpdates"]
@@ -63,12 +68,12 @@ async def restart(run: Run, *, limits: bool, echo: bool = False) -> BotProcess |
     write_config(
         run.folder,
         run.sim.base_url,
-        database=run.database,
+        database=run.url or run.database,
         before=("30d",),
         max_rate=rate,
         default_day=meeting_day(datetime.now(UTC)),
     )
-    bot = await run.start_bot()
+    bot = await run.start_bot(processes)
     await wait_until(lambda: run.sim.calls["getUpdates"] > base, 120)
     return bot
 
@@ -141,9 +146,29 @@ async def bench(work: Path, org: Org) -> dict[str, Any]:
                 await run.sim.wait_quiet(settle=2, timeout=120)
                 if process is not None:
                     await process.stop()
+                    run.others = []
         results["answers_recorded"] = run.rows("SELECT COUNT(*) FROM answers")[0][0]
         results["members"] = sum(1 for uid in run.users if _in_cell(run, uid))
     finally:
         run.bot = None
         await finish(run)
     return results
+
+
+async def burst(
+    work: Path, org: Org, *, processes: int = 1, server: pgserver.Server | None = None
+) -> dict[str, Any]:
+    """The storm all at once without limits, answered by `processes` bots on one database
+    (PostgreSQL on `server`, else a SQLite file)."""
+    storage = "pg" if server is not None else "sqlite"
+    run = await prepare(work, org, f"storm-{len(org.members)}-{storage}-{processes}", server)
+    try:
+        await restart(run, limits=False, processes=processes)
+        sent = await storm(run, spread=0.0)
+        result = await answered(sent)
+        await run.sim.wait_quiet(settle=2, timeout=120)
+        result["answers_recorded"] = run.rows("SELECT COUNT(*) FROM answers")[0][0]
+        result["processes"] = processes
+        return result
+    finally:
+        await finish(run)

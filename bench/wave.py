@@ -9,39 +9,70 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import pgserver
 from bench.harness import wait_until
 from bench.scenario import NOTICE_MARK, Org, Run, finish, new_run, rate
 
 TELEGRAM_RATE = 30
 
 
-async def wave(work: Path, org: Org, *, limits: bool, strict: bool = False) -> dict[str, Any]:
+async def wave(
+    work: Path,
+    org: Org,
+    *,
+    limits: bool,
+    strict: bool = False,
+    processes: int = 1,
+    server: pgserver.Server | None = None,
+    floor: bool = True,
+) -> dict[str, Any]:
     """Start the bot on a fresh copy and wait until the whole wave is out.
 
     `strict`: Telegram's limit as a sliding one-second window rather than a token bucket.
+    `processes`: how many `chibo run` share the database; `server`: PostgreSQL instead of a
+    SQLite file. `floor`: also time bare python-telegram-bot sending the same (without limits).
     """
     size = len(org.members)
     mode = ("strict" if strict else "limits") if limits else "open"
+    storage = "pg" if server is not None else "sqlite"
     run = await new_run(
         work,
-        f"wave-{size}-{mode}",
+        f"wave-{size}-{mode}-{storage}-{processes}",
         org,
         flood=limits,
         max_rate=TELEGRAM_RATE if limits else 0,
         strict=strict,
+        server=server,
     )
+    watch = pgserver.Watch(run.url) if run.url else None
     try:
         started = time.monotonic()
-        await run.start_bot()
-        bot = run.bot
-        assert bot is not None
+        busy, idle = pgserver.machine_busy()
+        mine = time.process_time()  # this process runs the simulator
+        if watch is not None:
+            await watch.start()
+        await run.start_bot(processes)
         await until_complete(run)
-        cpu = bot.cpu_seconds()
+        cpu = run.cpu_seconds()
+        busy, idle = (a - b for a, b in zip(pgserver.machine_busy(), (busy, idle), strict=True))
+        simulator = time.process_time() - mine
+        database = await watch.stop() if watch is not None else {}
         await run.sim.wait_quiet(settle=3, timeout=30)
         result = measure(run)
+        result["processes"] = processes
         result["bot_cpu_seconds"] = cpu
+        result["cpu"] = {
+            "bots": round(cpu, 1),
+            "simulator": round(simulator, 1),
+            "database": database.pop("server_cpu_seconds", 0.0),
+            "machine_busy": round(busy, 1),
+            "machine_idle": round(idle, 1),
+            "wall": round(time.monotonic() - started, 1),
+        }
+        result["connections"] = database
         result["start_to_first"] = result.pop("first") - started
-        if not limits:
+        result["by_process"] = sent_by_process(run)
+        if not limits and floor:
             result["floor"] = await bare_floor(work, run)
         return result
     finally:
@@ -79,6 +110,17 @@ def measure(run: Run) -> dict[str, Any]:
         "duplicated": doubled,
         "first": times[0] if times else 0.0,
     }
+
+
+def sent_by_process(run: Run) -> list[int]:
+    """How many of the wave's notices each process recorded as sent (its claims)."""
+    try:
+        rows = run.rows(
+            "SELECT claimed_by, COUNT(*) FROM notices WHERE state = 'sent' GROUP BY claimed_by"
+        )
+    except Exception:  # a figure for the report only
+        return []
+    return sorted((int(str(r[1])) for r in rows), reverse=True)
 
 
 async def bare_floor(work: Path, run: Run) -> dict[str, Any]:

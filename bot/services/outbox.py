@@ -54,6 +54,7 @@ from bot.storage import (
     units,
 )
 from bot.storage.db import Conn, Database
+from bot.storage.dialect import POSTGRESQL
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,10 @@ async def claim(
     cadre following more than `rollup_past` cells gets digests and flags once a day.
     """
     deliveries: list[Delivery] = []
-    # On PostgreSQL the claim skips rows another process is claiming and needs no writer
-    # lock: the rows it takes are locked, and taking more rows (a cadre's day) is conditional.
-    postgresql = db.dialect == "postgresql"
+    postgresql = db.dialect == POSTGRESQL
+    # On PostgreSQL the claims of several processes run side by side, not under the one-writer
+    # lock: a claim locks the people it writes to, then their rows (SKIP LOCKED: no claim
+    # waits for another), so no two claims take the same row or split a cadre's day.
     async with db.transaction(shared=postgresql) as conn:
         batch = await outbox.claim_due(conn, now, limit, busy or (), by=by, skip_locked=postgresql)
         seen: set[int] = set()
@@ -435,7 +437,9 @@ class SentLog:
     async def _write(self, now: datetime) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
-            async with self._db.transaction() as conn:
+            # Rows this process claimed, written by id: no read to guard, so on PostgreSQL
+            # the writes of several processes need not wait for one another.
+            async with self._db.transaction(shared=True) as conn:
                 await outbox.sent_many(conn, batch, now)
 
 

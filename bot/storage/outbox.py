@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain.meetings import Notice, NoticeState, Purpose
 from bot.storage._util import dt, ts
 from bot.storage.db import Conn
+from bot.storage.dialect import POSTGRESQL
 from bot.storage.meetings import _NOTICE, _notice
 
 
@@ -51,6 +52,11 @@ async def set_state(
     )
 
 
+# PostgreSQL: how many due rows per row wanted a claim looks at to find people no other
+# process is claiming (enough for about ten claims at once).
+CANDIDATES = 10
+
+
 async def claim_due(
     conn: Conn,
     now: datetime,
@@ -62,16 +68,40 @@ async def claim_due(
 ) -> list[Notice]:
     """Take up to `limit` due notices for the process `by`, marking them as being sent.
 
-    None for `skip_people`. With `skip_locked` (PostgreSQL) rows another process is claiming
-    at this moment are passed over rather than waited for: the claims run side by side.
+    None for `skip_people`. With `skip_locked` (PostgreSQL, claims of several processes side
+    by side) a claim first locks the people it will write to, passing over those another
+    claim holds, then takes only their rows: everything due to one person (a cadre's notices
+    of the day, which go in one message) is claimed by one process, never split between two.
     """
     skip = sorted(set(skip_people))
     others = f" AND person_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
+    where = f" WHERE state = 'pending' AND due_at <= ?{others}"
+    params: tuple[object, ...] = (ts(now), *skip)
+    if skip_locked:
+        # The first due rows are those other claims are taking at this moment: look further
+        # down the queue, so that each of several processes finds people of its own.
+        async with conn.execute(
+            f"SELECT person_id FROM notices{where} ORDER BY due_at, id LIMIT ?",
+            (*params, limit * CANDIDATES),
+        ) as cur:
+            wanted = list(dict.fromkeys(int(row[0]) for row in await cur.fetchall()))
+        if not wanted:
+            return []
+        # In due order, the first `limit` nobody else holds; NO KEY UPDATE, so the planner
+        # may still add rows for these people meanwhile.
+        async with conn.execute(
+            "SELECT p.id FROM people p JOIN unnest(?::bigint[]) WITH ORDINALITY AS w(id, n) "
+            "ON p.id = w.id ORDER BY w.n LIMIT ? FOR NO KEY UPDATE OF p SKIP LOCKED",
+            (wanted, limit),
+        ) as cur:
+            held = [int(row[0]) for row in await cur.fetchall()]
+        if not held:
+            return []
+        where += f" AND person_id IN ({', '.join('?' for _ in held)})"
+        params = (*params, *held)
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     async with conn.execute(
-        _NOTICE
-        + f" WHERE state = 'pending' AND due_at <= ?{others} ORDER BY due_at, id LIMIT ?{lock}",
-        (ts(now), *skip, limit),
+        _NOTICE + f"{where} ORDER BY due_at, id LIMIT ?{lock}", (*params, limit)
     ) as cur:
         due = [_notice(row) for row in await cur.fetchall()]
     await conn.executemany(
@@ -105,7 +135,11 @@ async def sent_many(conn: Conn, sent: Sequence[tuple[int, str, str]], now: datet
     await conn.executemany(
         "UPDATE notices SET state = 'sent', sent_at = ?, message_id = ?, channel = ?, "
         "error = '' WHERE id = ?",
-        [(ts(now), message_id, channel, notice_id) for notice_id, message_id, channel in sent],
+        # In id order: two writers over the same rows take their locks in one order.
+        [
+            (ts(now), message_id, channel, notice_id)
+            for notice_id, message_id, channel in sorted(sent)
+        ],
     )
 
 
@@ -215,7 +249,7 @@ async def cadre_day(
     async with conn.execute(
         _NOTICE + " WHERE person_id = ? AND purpose = 'notice' AND meeting_id IS NOT NULL "
         f"AND due_at < ? AND id != ? AND (state = 'pending' OR id IN ({marks})) "
-        "ORDER BY due_at, id",
+        f"ORDER BY due_at, id{_skip_locked(conn)}",
         (person_id, ts(before), besides, *claimed),
     ) as cur:
         return [_notice(row) for row in await cur.fetchall()]
@@ -245,6 +279,13 @@ async def take(conn: Conn, notice_ids: Sequence[int], *, by: str = "") -> set[in
     return taken
 
 
+def _skip_locked(conn: Conn) -> str:
+    """On PostgreSQL, where claims run side by side: lock the person's rows a claim reads to
+    take, passing over any another unit of work is changing (no claim waits, so none
+    deadlocks); other claims keep off this person's rows already (see `claim_due`)."""
+    return " FOR UPDATE SKIP LOCKED" if conn.dialect == POSTGRESQL else ""
+
+
 async def of_person_due(
     conn: Conn,
     person_id: int,
@@ -260,7 +301,7 @@ async def of_person_due(
     marks = ", ".join("?" for _ in claimed) or "NULL"
     async with conn.execute(
         _NOTICE + f" WHERE person_id = ? AND purpose IN ({kinds}) AND due_at <= ? AND id != ? "
-        f"AND (state = 'pending' OR id IN ({marks})) ORDER BY due_at, id",
+        f"AND (state = 'pending' OR id IN ({marks})) ORDER BY due_at, id{_skip_locked(conn)}",
         (person_id, *(p.value for p in purposes), ts(now), besides, *claimed),
     ) as cur:
         return [_notice(row) for row in await cur.fetchall()]
