@@ -249,14 +249,7 @@ async def _rollup(
     rows = await outbox.of_person_due(
         conn, person.id, _ROLLED_UP, now, besides=delivery.notice.id, claimed=mates
     )
-    bundle: list[Delivery] = []
-    for row in rows:
-        other, skip = await _load(conn, cache, row, now, tz)
-        if other is None:
-            await outbox.finish(conn, row.id, NoticeState.SKIPPED, now=now, error=skip)
-        elif other.is_cadre:
-            bundle.append(other)
-    return dataclasses.replace(delivery, bundle=await _take(conn, bundle, mates, by))
+    return await _bundled(conn, cache, delivery, rows, mates, now, tz, by)
 
 
 async def _cadre_day(
@@ -279,6 +272,20 @@ async def _cadre_day(
     rows = await outbox.cadre_day(
         conn, person.id, tomorrow, besides=delivery.notice.id, claimed=mates
     )
+    return await _bundled(conn, cache, delivery, rows, mates, now, tz, by)
+
+
+async def _bundled(
+    conn: Conn,
+    cache: _Cache,
+    delivery: Delivery,
+    rows: list[Notice],
+    mates: list[int],
+    now: datetime,
+    tz: ZoneInfo,
+    by: str,
+) -> Delivery:
+    """`delivery` carrying the cadre's `rows` that still need to go (the others closed)."""
     bundle: list[Delivery] = []
     for row in rows:
         other, skip = await _load(conn, cache, row, now, tz)
